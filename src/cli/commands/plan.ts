@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import path from 'node:path';
+import type { CommandContext } from '../context.js';
+import { planSweep } from '../../plan/planSweep.js';
+import { newRunId, randomHex6, runDir } from '../../records/layout.js';
+import { writeJsonAtomic } from '../../records/jsonFile.js';
+import { loadHost } from '../../workspace/host.js';
+import { loadSweepInputs } from '../sweepInputs.js';
+import { renderPlanMatrix } from '../planTable.js';
+
+interface PlanArgs {
+  flow: string;
+  margin: string;
+  profile?: string;
+  seed?: number;
+  json?: boolean;
+}
+
+/** `road_runner plan`: expand, check, and write runs/<RUN_ID>/plan.json only when safe. */
+export default async function plan(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
+  const a = args as unknown as PlanArgs;
+  const inputs = loadSweepInputs(ctx, a.flow, a.margin);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const now = new Date();
+  const { plan: result } = planSweep({
+    workspace: inputs.workspace,
+    flow: inputs.flow,
+    margin: inputs.margin,
+    host: host.facts,
+    profile: a.profile,
+    runId: newRunId(now, randomHex6),
+    createdAt: now.toISOString(),
+    seed: a.seed,
+    randomSeed: () => randomInt(0, 2 ** 32),
+  });
+  const dir = runDir(ctx.root, result.run_id);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'plan.json');
+  writeJsonAtomic(file, result);
+  if (a.json) {
+    ctx.out(JSON.stringify(result, null, 2));
+  } else {
+    for (const line of renderPlanMatrix(result)) ctx.out(line);
+    ctx.out('');
+    ctx.out(`host: ${host.origin}`);
+    ctx.out(`plan written to ${path.relative(ctx.cwd, file) || file}`);
+  }
+  return 0;
+}

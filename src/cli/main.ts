@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// The road_runner command line. The only place that reads process.argv/env and sets the exit
+// code; command modules are imported lazily so that start-up stays fast.
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js';
+import { resolveRoot, type CommandContext } from './context.js';
+
+interface GlobalArgs {
+  root?: string;
+  host?: string;
+}
+
+type Handler = (ctx: CommandContext, args: Record<string, unknown>) => Promise<number>;
+
+function makeContext(args: GlobalArgs): CommandContext {
+  const cwd = process.cwd();
+  return {
+    root: resolveRoot(cwd, args.root, process.env),
+    cwd,
+    hostFile: args.host ?? process.env.RR_HOST_FILE,
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+// Runs a lazily imported command and records its exit code.
+function lazy(load: () => Promise<{ default: Handler }>) {
+  return async (args: Record<string, unknown>) => {
+    const ctx = makeContext(args as GlobalArgs);
+    const { default: handler } = await load();
+    process.exitCode = await handler(ctx, args);
+  };
+}
+
+const planOptions = (y: Argv) =>
+  y
+    .option('flow', { type: 'string', demandOption: true, describe: 'Flow file (or its name in flows/)' })
+    .option('margin', { type: 'string', demandOption: true, describe: 'Margin profile file (or its name in margins/)' })
+    .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none" for the site policy alone' })
+    .option('seed', { type: 'number', describe: 'Global seed (overrides the margin profile\'s global_seed)' });
+
+function buildParser(argv: string[]) {
+  return yargs(argv)
+    .scriptName('road_runner')
+    .usage('$0 <command> [options]\n\nPlan and run voltage/frequency margin sweeps described in YAML.')
+    .option('root', { type: 'string', describe: 'Workspace folder (default: RR_ROOT or the current folder)', global: true })
+    .option('host', { type: 'string', describe: 'Plan against a saved host file (detect --save) instead of this machine; also RR_HOST_FILE', global: true })
+    .command('plan', 'Expand a sweep into a checked plan (writes runs/<RUN_ID>/plan.json)', (y) =>
+      planOptions(y).option('json', { type: 'boolean', describe: 'Print the plan as JSON' }),
+      lazy(() => import('./commands/plan.js')))
+    .command('validate', 'Validate every file of the workspace; list all problems', {}, lazy(() => import('./commands/validate.js')))
+    .command('list-flows', 'List the flows of the workspace', {}, lazy(() => import('./commands/listFlows.js')))
+    .command('margins <action>', 'Margin profiles: list, or validate one file', (y) =>
+      y.positional('action', { choices: ['list', 'validate'] as const, demandOption: true })
+        .option('file', { type: 'string', describe: 'Margin file to validate' }),
+      lazy(() => import('./commands/margins.js')))
+    .command('schema <kind>', 'Print the JSON Schema of an input kind (for editors)', (y) =>
+      y.positional('kind', { type: 'string', demandOption: true }),
+      lazy(() => import('./commands/schema.js')))
+    .command('detect', 'Show the facts of this host (or --host FILE); --save FILE stores lscpu/uname', (y) =>
+      y.option('save', { type: 'string', describe: 'Write {lscpu, uname} to FILE (.json or .yaml)' }),
+      lazy(() => import('./commands/detect.js')))
+    .command('policy <action>', 'Show the host, the selected profile and the effective bounds', (y) =>
+      y.positional('action', { choices: ['show'] as const, demandOption: true })
+        .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none"' }),
+      lazy(() => import('./commands/policyShow.js')))
+    .demandCommand(1, 'name a command; see road_runner --help')
+    .strict()
+    .help()
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message, 'see road_runner --help');
+    });
+}
+
+function report(error: unknown): ExitCodeValue {
+  if (error instanceof RrError) {
+    process.stderr.write(`road_runner: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.runtime;
+}
+
+try {
+  await buildParser(hideBin(process.argv)).parseAsync();
+} catch (error) {
+  process.exitCode = report(error);
+}

@@ -1,0 +1,46 @@
+import type { Plan } from '../plan/types.js';
+
+/** Rows shown before the matrix is elided (the JSON always has all of them). */
+const maxRows = 40;
+
+function renderTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+/** The expansion matrix `plan` prints: one row per sub-run, one column per rail, then the steps. */
+export function renderPlanMatrix(plan: Plan): string[] {
+  const railLabel = (rail: string) => (plan.rails[rail]?.passive ? `${rail} (passive)` : rail);
+  const defaultRails = Object.keys(plan.subruns[0]?.margins ?? {});
+  const adapterRails = Object.entries(plan.subruns[0]?.adapter_margins ?? {}).flatMap(([adapter, rails]) =>
+    Object.keys(rails).map((rail) => [adapter, rail] as const));
+  const header = ['sub-run', 'seed', ...defaultRails.map(railLabel), ...adapterRails.map(([a, r]) => `${railLabel(r)} @${a}`)];
+  const toRow = (s: Plan['subruns'][number]) => [
+    s.id.slice(plan.run_id.length + 1),
+    String(s.seed),
+    ...defaultRails.map((r) => String(s.margins[r])),
+    ...adapterRails.map(([a, r]) => String(s.adapter_margins[a]?.[r])),
+  ];
+  const subs = plan.subruns;
+  const shown = subs.length <= maxRows ? subs.map(toRow) : [...subs.slice(0, maxRows - 5).map(toRow), ['…'], ...subs.slice(-4).map(toRow)];
+  const steps = plan.subruns[0]?.steps ?? [];
+  const stepRows = steps.map((s) => [String(s.index), s.step_id + (s.expansions > 1 ? ` #${s.expansion}` : ''), s.adapter, `${s.timeout_s}s`, s.argv.map(quoteArg).join(' ')]);
+  const passive = Object.values(plan.rails).filter((r) => r.passive).map((r) => r.rail);
+  return [
+    `run ${plan.run_id}: flow ${plan.flow} × margin ${plan.margin} (${plan.combine})`,
+    `profile: ${plan.profile ?? 'none (site policy only)'}`,
+    `seed: ${plan.seed} (${plan.seed_source})`,
+    `${plan.subruns.length} sub-run${plan.subruns.length === 1 ? '' : 's'} × ${steps.length} step${steps.length === 1 ? '' : 's'} = ${plan.subruns.length * steps.length} invocations`,
+    ...(passive.length > 0 ? [`passive rails (no actuator; reach diagnostics only as RR_MARGIN_*): ${passive.join(', ')}`] : []),
+    '',
+    ...renderTable(header, shown),
+    '',
+    'steps (every sub-run):',
+    ...renderTable(['#', 'step', 'adapter', 'timeout', 'argv'], stepRows).map((l) => `  ${l}`),
+  ];
+}
+
+function quoteArg(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,130 @@
+import type { Problem } from '../errors.js';
+import { checkParamValue } from './paramValue.js';
+import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
+import { suggestionFor } from './suggest.js';
+import { isRailAdapter, type Loaded } from './workspaceTypes.js';
+import { escapePointer, problemAt } from './yamlSource.js';
+
+type AnyAdapter = Loaded<DiagAdapter | RailAdapter>;
+
+/** Checks adapters against each other: unique names and rails, sound param specs and regexes. */
+export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
+  const problems: Problem[] = [];
+  const names = new Map<string, string>();
+  const rails = new Map<string, string>();
+  for (const { source, data } of adapters) {
+    const seen = names.get(data.name);
+    if (seen !== undefined) {
+      problems.push(problemAt(source, '/name', `adapter name "${data.name}" is already used by ${seen}`, 'give each adapter a unique name'));
+    } else names.set(data.name, source.file);
+    if (isRailAdapter(data)) {
+      const other = rails.get(data.rail);
+      if (other !== undefined) {
+        problems.push(problemAt(source, '/rail', `rail "${data.rail}" already has an actuator in ${other}`, 'keep one actuator per rail'));
+      } else rails.set(data.rail, source.file);
+      if (!data.set.some((arg) => arg.includes('{value}'))) {
+        problems.push(problemAt(source, '/set', 'the set command never mentions {value}', 'put "{value}" where the rail value belongs, e.g. [set, vcore_mv, "{value}"]'));
+      }
+      continue;
+    }
+    for (const [name, spec] of Object.entries(data.params ?? {})) {
+      problems.push(...checkParamSpec(source, name, spec));
+    }
+    const regexes: [string, string | undefined][] = [
+      ['/pass/stdout_fail_regex', data.pass?.stdout_fail_regex],
+      ['/pass/stdout_pass_regex', data.pass?.stdout_pass_regex],
+      ...Object.entries(data.metrics ?? {}).map(([m, spec]): [string, string] => [`/metrics/${escapePointer(m)}/regex`, spec.regex]),
+    ];
+    for (const [ptr, regex] of regexes) {
+      const err = regex === undefined ? null : regexError(regex);
+      if (err) problems.push(problemAt(source, ptr, `invalid regular expression: ${err}`));
+    }
+  }
+  return problems;
+}
+
+function regexError(regex: string): string | null {
+  try {
+    new RegExp(regex);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: ParamSpec): Problem[] {
+  const ptr = `/params/${escapePointer(name)}`;
+  const problems: Problem[] = [];
+  if (spec.type === 'enum' && !spec.values) problems.push(problemAt(source, ptr, 'an enum param needs `values`', 'list the allowed values'));
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
+    problems.push(problemAt(source, `${ptr}/min`, `min ${spec.min} is greater than max ${spec.max}`));
+  }
+  if (spec.pattern !== undefined) {
+    const err = regexError(spec.pattern);
+    if (err) problems.push(problemAt(source, `${ptr}/pattern`, `invalid regular expression: ${err}`));
+  }
+  if (spec.default !== undefined) {
+    const why = checkParamValue(spec, spec.default);
+    if (why) problems.push(problemAt(source, `${ptr}/default`, `default does not fit the param: ${why}`));
+  }
+  return problems;
+}
+
+/** Checks a flow against the adapters: known adapters and params, valid values, unique step ids. */
+export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[]): Problem[] {
+  const { source, data } = flow;
+  const problems: Problem[] = [];
+  const diags = new Map<string, DiagAdapter>();
+  for (const a of adapters) if (!isRailAdapter(a.data)) diags.set(a.data.name, a.data);
+  const ids = new Map<string, number>();
+  data.steps.forEach((step, i) => {
+    const base = `/steps/${i}`;
+    const first = ids.get(step.id);
+    if (first !== undefined) {
+      problems.push(problemAt(source, `${base}/id`, `step id "${step.id}" is already used by steps[${first}]`, 'step ids must be unique within a flow'));
+    } else ids.set(step.id, i);
+    const adapter = diags.get(step.adapter);
+    if (!adapter) {
+      const isRail = adapters.some((a) => a.data.name === step.adapter);
+      problems.push(problemAt(source, `${base}/adapter`,
+        isRail ? `"${step.adapter}" is a rail actuator, not a diagnostic` : `unknown adapter "${step.adapter}"`,
+        suggestionFor(step.adapter, [...diags.keys()], 'diagnostic adapter')));
+      return;
+    }
+    const specs = adapter.params ?? {};
+    const known = Object.keys(specs);
+    for (const [name, value] of Object.entries(step.params ?? {})) {
+      const ptr = `${base}/params/${escapePointer(name)}`;
+      const spec = specs[name];
+      if (!spec) {
+        problems.push(problemAt(source, ptr, `adapter "${adapter.name}" has no param "${name}"`, suggestionFor(name, known, 'param'), true));
+        continue;
+      }
+      const why = checkParamValue(spec, value);
+      if (why) problems.push(problemAt(source, ptr, why));
+      if (step.sweep?.[name] !== undefined) {
+        problems.push(problemAt(source, ptr, `param "${name}" is set in both params and sweep`, 'keep it in one of the two', true));
+      }
+    }
+    for (const [name, values] of Object.entries(step.sweep ?? {})) {
+      const ptr = `${base}/sweep/${escapePointer(name)}`;
+      const spec = specs[name];
+      if (!spec) {
+        problems.push(problemAt(source, ptr, `adapter "${adapter.name}" has no param "${name}"`, suggestionFor(name, known, 'param'), true));
+        continue;
+      }
+      values.forEach((value, k) => {
+        const why = checkParamValue(spec, value);
+        if (why) problems.push(problemAt(source, `${ptr}/${k}`, why));
+      });
+    }
+    for (const [name, spec] of Object.entries(specs)) {
+      const given = step.params?.[name] !== undefined || step.sweep?.[name] !== undefined || spec.default !== undefined;
+      if (spec.required && !given) {
+        problems.push(problemAt(source, base, `step "${step.id}" does not set required param "${name}" of adapter "${adapter.name}"`,
+          `add \`params: {${name}: …}\` to the step`));
+      }
+    }
+  });
+  return problems;
+}

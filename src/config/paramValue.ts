@@ -1,0 +1,36 @@
+import type { ParamSpec, Scalar } from './schemas/index.js';
+
+/** Why a value does not fit an adapter's parameter spec, or null when it fits. */
+export function checkParamValue(spec: ParamSpec, value: Scalar): string | null {
+  switch (spec.type) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected a whole number, got ${show(value)}`;
+      return checkRange(spec, value);
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${show(value)}`;
+      return checkRange(spec, value);
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `expected true or false, got ${show(value)}`;
+    case 'enum': {
+      const allowed = spec.values ?? [];
+      return allowed.some((v) => v === value) ? null : `expected one of ${allowed.join(' | ')}, got ${show(value)}`;
+    }
+    case 'string': {
+      if (typeof value !== 'string') return `expected a string, got ${show(value)}`;
+      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
+        return `"${value}" does not match the pattern /${spec.pattern}/`;
+      }
+      return null;
+    }
+  }
+}
+
+function checkRange(spec: ParamSpec, value: number): string | null {
+  if (spec.min !== undefined && value < spec.min) return `${value} is below the adapter's min ${spec.min}`;
+  if (spec.max !== undefined && value > spec.max) return `${value} is above the adapter's max ${spec.max}`;
+  return null;
+}
+
+function show(value: Scalar): string {
+  return typeof value === 'string' ? `"${value}"` : String(value);
+}

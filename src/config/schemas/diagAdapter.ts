@@ -1,0 +1,73 @@
+import { envMap, namePattern, stringList } from './common.js';
+
+// A parameter a diagnostic accepts; road_runner checks values and builds the argv itself.
+export const paramSpecSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: ['integer', 'number', 'string', 'boolean', 'enum'] },
+    flag: { type: 'string', minLength: 1, description: 'Flag put before the value; absent: a positional value.' },
+    description: { type: 'string' },
+    min: { type: 'number' },
+    max: { type: 'number' },
+    values: { type: 'array', minItems: 1, items: { type: ['string', 'number'] } },
+    pattern: { type: 'string' },
+    default: { type: ['string', 'number', 'boolean'] },
+    required: { type: 'boolean' },
+  },
+} as const;
+
+/** `adapters/<name>.yaml` with `kind: diag` (the default): a diagnostic executable. */
+export const diagAdapterSchema = {
+  $id: 'urn:road-runner:diag-adapter',
+  title: 'road_runner diagnostic adapter',
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'executable'],
+  properties: {
+    name: { type: 'string', pattern: namePattern },
+    kind: { const: 'diag' },
+    description: { type: 'string' },
+    executable: { type: 'string', minLength: 1 },
+    search_path: { type: 'boolean', description: 'Look a bare executable name up on PATH.' },
+    args: stringList,
+    timeout_s: { type: 'number', exclusiveMinimum: 0 },
+    env: envMap,
+    params: { type: 'object', additionalProperties: paramSpecSchema },
+    pass: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        exit_codes: { type: 'array', minItems: 1, items: { type: 'integer' } },
+        error_exit_codes: {
+          type: 'array',
+          items: { type: 'integer' },
+          description: 'Exit codes meaning the test could not run (status error, not failed).',
+        },
+        exit_code_meanings: {
+          type: 'object',
+          propertyNames: { pattern: '^-?[0-9]+$' },
+          additionalProperties: { type: 'string' },
+        },
+        stdout_fail_regex: { type: 'string' },
+        stdout_pass_regex: { type: 'string' },
+        scan: { enum: ['stdout', 'stderr', 'both'], description: 'Stream the regexes and metrics read.' },
+        strip_control: { type: 'boolean', description: 'Remove backspace/carriage-return spinners before scanning.' },
+      },
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['regex'],
+        properties: {
+          regex: { type: 'string' },
+          type: { enum: ['number', 'integer', 'string'] },
+        },
+      },
+    },
+    version_cmd: { type: 'array', minItems: 1, items: { type: 'string' } },
+  },
+} as const;

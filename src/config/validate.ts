@@ -1,0 +1,102 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { Problem } from '../errors.js';
+import { schemas, type SchemaKind } from './schemas/index.js';
+import { namePattern, railNamePattern } from './schemas/common.js';
+import { suggestionFor } from './suggest.js';
+import { problemAt, type SourceFile } from './yamlSource.js';
+
+/** Compiled validators for every schema kind; build once per command and pass around. */
+export type Validators = Record<SchemaKind, ValidateFunction>;
+
+/** Compiles all input schemas with ajv (strict, all errors, unknown keys rejected by the schemas). */
+export function compileValidators(): Validators {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
+  const out = {} as Validators;
+  for (const [kind, schema] of Object.entries(schemas)) out[kind as SchemaKind] = ajv.compile(schema);
+  return out;
+}
+
+/** Validates a parsed file against one kind's schema and returns every problem, located. */
+export function validateSource(validators: Validators, kind: SchemaKind, source: SourceFile): Problem[] {
+  const validate = validators[kind];
+  if (validate(source.data)) return [];
+  const errors = dropNoise(validate.errors ?? []);
+  return errors.map((e) => describeError(e, source));
+}
+
+// anyOf branches and the inner errors of propertyNames repeat what the outer error says.
+function dropNoise(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors.filter((e) => {
+    if ((e as { propertyName?: string }).propertyName !== undefined) return false;
+    if (e.keyword !== 'anyOf' && anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')) return false;
+    return true;
+  });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `"${value}"`;
+  return String(value);
+}
+
+function describePattern(pattern: string): string {
+  if (pattern === namePattern) return 'a name of letters, digits, "_", "." and "-" (not starting with a symbol)';
+  if (pattern === railNamePattern) return 'a lower-case rail name such as vcore_mv';
+  return `text matching /${pattern}/`;
+}
+
+function describeError(e: ErrorObject, source: SourceFile): Problem {
+  const ptr = e.instancePath;
+  const schema = e.parentSchema as { properties?: Record<string, unknown>; maxProperties?: number } | undefined;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(e.params.additionalProperty);
+      const known = Object.keys(schema?.properties ?? {});
+      return problemAt(source, `${ptr}/${key}`, `unknown key "${key}"`, suggestionFor(key, known, 'key'), true);
+    }
+    case 'required':
+      return problemAt(source, ptr, `missing required key "${String(e.params.missingProperty)}"`,
+        `add \`${String(e.params.missingProperty)}: …\` here`);
+    case 'type':
+      return problemAt(source, ptr, `expected ${String(e.params.type).replace(/,/g, ' or ')}, got ${describeValue(e.data)}`);
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).map(String);
+      return problemAt(source, ptr, `expected one of ${allowed.join(' | ')}, got ${describeValue(e.data)}`,
+        typeof e.data === 'string' ? suggestionFor(e.data, allowed, 'value') : undefined);
+    }
+    case 'const':
+      return problemAt(source, ptr, `expected ${JSON.stringify(e.params.allowedValue)}, got ${describeValue(e.data)}`);
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return problemAt(source, ptr, `expected a number ${String(e.params.comparison)} ${String(e.params.limit)}, got ${describeValue(e.data)}`);
+    case 'minItems':
+      return problemAt(source, ptr, `expected at least ${String(e.params.limit)} item(s), got ${(e.data as unknown[]).length}`);
+    case 'minLength':
+      return problemAt(source, ptr, 'expected a non-empty string');
+    case 'minProperties':
+    case 'maxProperties':
+      if (schema?.maxProperties === 1) {
+        const keys = Object.keys(schema.properties ?? {});
+        return problemAt(source, ptr, `expected exactly one of ${keys.join(', ')}`);
+      }
+      return problemAt(source, ptr, `expected at least ${String(e.params.limit)} entr${e.params.limit === 1 ? 'y' : 'ies'}`);
+    case 'pattern':
+      return problemAt(source, ptr, `expected ${describePattern(String(e.params.pattern))}, got ${describeValue(e.data)}`);
+    case 'propertyNames': {
+      const key = String(e.params.propertyName);
+      const inner = (schema as { propertyNames?: { pattern?: string } } | undefined)?.propertyNames?.pattern;
+      return problemAt(source, `${ptr}/${key}`, `invalid key "${key}"`, inner ? `use ${describePattern(inner)}` : undefined, true);
+    }
+    case 'anyOf':
+      return problemAt(source, ptr, `expected a string or a list of strings, got ${describeValue(e.data)}`);
+    case 'integer':
+      return problemAt(source, ptr, `expected a whole number, got ${describeValue(e.data)}`);
+    default:
+      return problemAt(source, ptr, e.message ?? `invalid (${e.keyword})`);
+  }
+}

@@ -1,0 +1,83 @@
+import type { DiagAdapter, Flow, Margin, RailAdapter } from '../config/schemas/index.js';
+import { isRailAdapter } from '../config/workspaceTypes.js';
+import { subrunId } from '../records/layout.js';
+import type { EffectiveBounds } from '../safety/bounds.js';
+import { countPoints, expandValues, listAxes, listRailSettings } from './axes.js';
+import { axisName, expandPoints } from './points.js';
+import { expandSteps } from './steps.js';
+import type { Plan, PlanInput, PlannedRail, PlannedSubrun } from './types.js';
+
+/** Everything buildPlan needs, already loaded, validated and selected. Plain data. */
+export interface PlanRequest {
+  runId: string;
+  createdAt: string;
+  flow: Flow;
+  margin: Margin;
+  adapters: (DiagAdapter | RailAdapter)[];
+  /** Adapter name → argv[0] (`diags/x` or a bare PATH name). */
+  executables: Record<string, string>;
+  bounds: EffectiveBounds;
+  profile: { name: string; reasons: string[] } | null;
+  seed: number;
+  seedSource: Plan['seed_source'];
+  inputs: PlanInput[];
+}
+
+/** Rails the margin sets, each with its actuator (or marked passive) and nominal value. */
+export function describeRails(margin: Margin, adapters: (DiagAdapter | RailAdapter)[]): Record<string, PlannedRail> {
+  const rails: Record<string, PlannedRail> = {};
+  for (const s of listRailSettings(margin)) {
+    if (rails[s.rail]) continue;
+    const actuator = adapters.find((a): a is RailAdapter => isRailAdapter(a) && a.rail === s.rail);
+    rails[s.rail] = actuator
+      ? { rail: s.rail, adapter: actuator.name, nominal: actuator.nominal, passive: false }
+      : { rail: s.rail, adapter: null, nominal: null, passive: true };
+  }
+  return rails;
+}
+
+/**
+ * Expands the whole sweep into a parent plan and its sub-runs. Pure: the same request gives
+ * the same plan. The point count must have been checked against the limit before calling.
+ */
+export function buildPlan(req: PlanRequest): Plan {
+  const { margin } = req;
+  const diagAdapters: Record<string, DiagAdapter> = {};
+  for (const a of req.adapters) if (!isRailAdapter(a)) diagAdapters[a.name] = a;
+  // Steps do not depend on the point: every sub-run shares one expanded list.
+  const steps = expandSteps(req.flow.steps, diagAdapters, req.executables);
+  const count = countPoints(margin);
+  const subruns: PlannedSubrun[] = [];
+  let index = 0;
+  for (const point of expandPoints(margin, req.seed)) {
+    index += 1;
+    const { default: defaults = {}, ...byAdapter } = point.values;
+    subruns.push({
+      id: subrunId(req.runId, index, count),
+      index,
+      seed: point.seed,
+      point: point.point,
+      margins: defaults,
+      adapter_margins: byAdapter,
+      steps,
+    });
+  }
+  const axes = listAxes(listRailSettings(margin)).map((a) => ({ name: axisName(a), target: a.target, rail: a.rail, values: expandValues(a.spec) }));
+  return {
+    format: 'road_runner.plan/1',
+    run_id: req.runId,
+    created_at: req.createdAt,
+    seed: req.seed,
+    seed_source: req.seedSource,
+    flow: req.flow.name,
+    margin: margin.name,
+    combine: margin.combine ?? 'grid',
+    profile: req.profile?.name ?? null,
+    profile_reasons: req.profile?.reasons ?? [],
+    bounds: req.bounds,
+    rails: describeRails(margin, req.adapters),
+    axes,
+    inputs: req.inputs,
+    subruns,
+  };
+}

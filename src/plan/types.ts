@@ -1,0 +1,78 @@
+import type { Scalar } from '../config/schemas/index.js';
+import type { EffectiveBounds } from '../safety/bounds.js';
+
+/** One invocation of a diagnostic inside a sub-run, with its final argv. */
+export interface PlannedStep {
+  /** 1-based position within the sub-run. */
+  index: number;
+  step_id: string;
+  adapter: string;
+  params: Record<string, Scalar>;
+  /** argv[0] is the executable (`diags/…` relative to the workspace, or a bare PATH name). */
+  argv: string[];
+  timeout_s: number;
+  on_fail: 'stop' | 'continue';
+  /** 1-based number of this invocation among those the flow step expands to (sweep × repeat). */
+  expansion: number;
+  expansions: number;
+  /** File name of its stdout/stderr logs: `NN_<step>[-k].log`. */
+  log_name: string;
+}
+
+/** One margin point: a child sub-run of the parent run. */
+export interface PlannedSubrun {
+  id: string;
+  /** 1-based, matching the `sNN` suffix of the id. */
+  index: number;
+  seed: number;
+  /** The swept values of this point before jitter, keyed by axis name (`rail` or `adapter:rail`). */
+  point: Record<string, number>;
+  /** Rail values held for the whole sub-run (the `default` target), after jitter. */
+  margins: Record<string, number>;
+  /** Rail values applied only while steps of one adapter run, after jitter. */
+  adapter_margins: Record<string, Record<string, number>>;
+  steps: PlannedStep[];
+}
+
+/** How a rail is driven: by an actuator adapter, or passively through RR_MARGIN_* only. */
+export interface PlannedRail {
+  rail: string;
+  adapter: string | null;
+  nominal: number | null;
+  passive: boolean;
+}
+
+/** A swept rail and its values, in expansion order. */
+export interface PlannedAxis {
+  /** `rail`, or `adapter:rail` for an adapter-specific target: the key used in `point`. */
+  name: string;
+  target: string;
+  rail: string;
+  values: number[];
+}
+
+/** An input file the plan was built from. */
+export interface PlanInput {
+  file: string;
+  sha256: string;
+  role: 'flow' | 'margin' | 'adapter' | 'policy' | 'profile';
+}
+
+/** The whole sweep, expanded up front (SPEC §4, §9). Plain data: written as plan.json. */
+export interface Plan {
+  format: 'road_runner.plan/1';
+  run_id: string;
+  created_at: string;
+  seed: number;
+  seed_source: 'margin' | 'random' | 'option';
+  flow: string;
+  margin: string;
+  combine: 'grid' | 'zip';
+  profile: string | null;
+  profile_reasons: string[];
+  bounds: EffectiveBounds;
+  rails: Record<string, PlannedRail>;
+  axes: PlannedAxis[];
+  inputs: PlanInput[];
+  subruns: PlannedSubrun[];
+}
