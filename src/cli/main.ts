@@ -67,6 +67,14 @@ function buildParser(argv: string[]) {
       y.positional('action', { choices: ['show'] as const, demandOption: true })
         .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none"' }),
       lazy(() => import('./commands/policyShow.js')))
+    .command('run', 'Plan, confirm and execute a sweep on this host, recording everything under runs/', (y) =>
+      planOptions(y)
+        .option('unit', { type: 'string', demandOption: true, describe: 'Serial number of the unit under test (e.g. SN123)' })
+        .option('yes', { type: 'boolean', describe: 'Skip the confirmation question (needed without a terminal)' })
+        .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
+        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL when a step times out (default 5)' }),
+      lazy(() => import('./commands/run.js')))
+    .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
     .demandCommand(1, 'name a command; see road_runner --help')
     .strict()
     .help()

@@ -1,0 +1,24 @@
+import { compileValidators } from '../../config/validate.js';
+import { recoverOrphan } from '../../execute/recover.js';
+import { runsDir } from '../../records/layout.js';
+import { acquireRunLock } from '../../records/lock.js';
+import type { CommandContext } from '../context.js';
+
+/** `road_runner recover`: restore the rails of a run whose road_runner died, and mark it crashed. */
+export default async function recover(ctx: CommandContext): Promise<number> {
+  const lock = await acquireRunLock(runsDir(ctx.root), { run_id: 'recover' });
+  try {
+    const report = await recoverOrphan(ctx.root, compileValidators(), ctx.env.PATH ?? '', 5000);
+    if (!report) {
+      ctx.out('nothing to recover: no crashed run left a journal');
+      return 0;
+    }
+    ctx.out(`recovered run ${report.run_id}${report.subrun_id ? ` (active sub-run ${report.subrun_id})` : ''}:`);
+    for (const g of report.groups) ctx.out(`  process group ${g.pgid}: ${g.ending}`);
+    for (const r of report.rails) ctx.out(`  ${r.rail}: restored to nominal, read back ${r.read_back}`);
+    ctx.out('  the run and its active sub-run are marked crashed');
+    return 0;
+  } finally {
+    await lock.release();
+  }
+}

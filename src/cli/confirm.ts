@@ -1,0 +1,44 @@
+import { UsageError } from '../errors.js';
+import type { ProfileSelection } from '../host/match.js';
+import type { Plan } from '../plan/types.js';
+import { describeBounds } from '../safety/bounds.js';
+import type { HostChoice } from '../workspace/host.js';
+
+/** Worst-case duration of a plan: every step running to its timeout, plus rail settling. */
+export function worstCaseSeconds(plan: Plan): number {
+  const perSubrun = (plan.subruns[0]?.steps ?? []).reduce((sum, s) => sum + s.timeout_s, 0);
+  return perSubrun * plan.subruns.length;
+}
+
+function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** What the operator is asked to approve before any rail moves. */
+export function describeRunForConfirmation(plan: Plan, host: HostChoice, selection: ProfileSelection, unit: string): string[] {
+  const steps = plan.subruns[0]?.steps.length ?? 0;
+  const active = Object.values(plan.rails).filter((r) => !r.passive).map((r) => `${r.rail} (via ${r.adapter}, nominal ${r.nominal})`);
+  return [
+    `unit ${unit} on ${host.facts.hostname ?? 'unknown host'}: ${host.facts.modelName ?? 'unknown CPU'} (${host.origin})`,
+    `profile: ${selection.selected?.name ?? 'none (site policy only)'}`,
+    ...selection.reasons.map((r) => `  ${r}`),
+    'effective bounds:',
+    ...describeBounds(plan.bounds).map((l) => `  ${l}`),
+    `rails that will be set: ${active.length > 0 ? active.join(', ') : 'none (all passive)'}`,
+    `${plan.subruns.length} sub-runs × ${steps} steps = ${plan.subruns.length * steps} diagnostic runs; worst case ${formatDuration(worstCaseSeconds(plan))}`,
+  ];
+}
+
+/** Asks the operator (inquirer) unless --yes; with no terminal and no --yes, refuses at once. */
+export async function confirmRun(lines: string[], opts: { yes: boolean; isTTY: boolean; out: (l: string) => void }): Promise<boolean> {
+  for (const line of lines) opts.out(line);
+  if (opts.yes) return true;
+  if (!opts.isTTY) {
+    throw new UsageError('refusing to margin the host without confirmation: there is no terminal to ask on', 'pass --yes to confirm on the command line (for scripts and CI)');
+  }
+  const { default: inquirer } = await import('inquirer');
+  const answer = await inquirer.prompt<{ go: boolean }>([{ type: 'confirm', name: 'go', message: 'Apply these margins and start the run?', default: false }]);
+  return answer.go;
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { RuntimeAbortError } from '../errors.js';
+import type { RailAdapter } from '../config/schemas/index.js';
+import type { Validators } from '../config/validate.js';
+import { isRailAdapter, type ExecutableRef } from '../config/workspaceTypes.js';
+import type { Plan } from '../plan/types.js';
+import { openEventLog } from '../records/eventLog.js';
+import { isJournalOrphaned, readJournal, removeJournal } from '../records/journal.js';
+import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
+import { runDir, runsDir } from '../records/layout.js';
+import { emptyCounts, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+import { resolveExecutable } from '../workspace/executable.js';
+import { listYamlFiles } from '../workspace/load.js';
+import { readSource } from '../workspace/readSource.js';
+import { buildActuators } from './actuators.js';
+import { plannedSummary } from './executePlan.js';
+import { terminateProcessGroup } from './processGroup.js';
+import { restoreRail } from './rails.js';
+
+/** What recovery found and did. */
+export interface RecoveryReport {
+  run_id: string;
+  subrun_id: string | null;
+  groups: { pgid: number; ending: string }[];
+  rails: { rail: string; ok: boolean; read_back: number | null; error: string | null }[];
+}
+
+/**
+ * Finds a crash journal whose road_runner is gone, ends its orphaned diagnostics, returns
+ * every rail it touched to nominal (checked against that run's bounds), and marks that run
+ * and its active sub-run `crashed`. Returns null when there is nothing to recover.
+ */
+export async function recoverOrphan(root: string, validators: Validators, envPath: string, graceMs: number): Promise<RecoveryReport | null> {
+  const runs = runsDir(root);
+  const journal = readJournal(runs);
+  if (!journal || !isJournalOrphaned(journal)) return null;
+  const dir = runDir(root, journal.run_id);
+  const groups: RecoveryReport['groups'] = [];
+  for (const pgid of journal.pgids) groups.push({ pgid, ending: await terminateProcessGroup(pgid, graceMs) });
+
+  const rails: RecoveryReport['rails'] = [];
+  const touched = Object.keys(journal.rails);
+  if (touched.length > 0) {
+    const planFile = path.join(dir, 'plan.json');
+    if (!existsSync(planFile)) {
+      throw new RuntimeAbortError(`crashed run ${journal.run_id} touched rails ${touched.join(', ')} but its plan.json is missing, so their bounds are unknown`,
+        `restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand, then delete ${path.join(runs, '.journal.json')}`);
+    }
+    const plan = readJsonFile(planFile, 'plan of the crashed run') as Plan;
+    const { adapters, executables } = loadRecordedRailAdapters(root, dir, validators, envPath);
+    const actuators = buildActuators(root, touched, adapters, executables);
+    const log = openEventLog(path.join(dir, 'steps.ldjson'));
+    try {
+      for (const rail of touched) {
+        const act = actuators[rail];
+        if (!act) {
+          rails.push({ rail, ok: false, read_back: null, error: `no actuator for ${rail} (adapter ${journal.rails[rail]!.adapter}) could be loaded` });
+          continue;
+        }
+        const r = await restoreRail({ ...act, nominal: journal.rails[rail]!.nominal }, plan.bounds, { RR_RUN_ID: journal.run_id });
+        log.append({ event: 'margin_restore', run_id: journal.run_id, subrun_id: journal.subrun_id, rail, adapter: act.adapter, reason: 'crash recovery', ...r });
+        rails.push({ rail, ok: r.ok, read_back: r.read_back, error: r.error });
+      }
+    } finally {
+      log.close();
+    }
+    const failed = rails.filter((r) => !r.ok);
+    if (failed.length > 0) {
+      throw new RuntimeAbortError(`recovery of crashed run ${journal.run_id} could not restore ${failed.map((r) => `${r.rail} (${r.error})`).join('; ')}`,
+        'restore those rails by hand; the journal is kept so `road_runner recover` can try again');
+    }
+  }
+  markCrashed(dir, journal.run_id, journal.subrun_id);
+  removeJournal(runs);
+  return { run_id: journal.run_id, subrun_id: journal.subrun_id, groups, rails };
+}
+
+// Rail adapters as they were when the run started: the byte copies in its inputs/ folder.
+function loadRecordedRailAdapters(root: string, dir: string, validators: Validators, envPath: string) {
+  const inputsRoot = path.join(dir, 'inputs');
+  const adapters: RailAdapter[] = [];
+  const executables: Record<string, ExecutableRef> = {};
+  for (const file of listYamlFiles(inputsRoot, 'adapters')) {
+    const { loaded } = readSource<RailAdapter>(validators, (d) => ((d as { kind?: string }).kind === 'rail' ? 'rail-adapter' : 'diag-adapter'), file, file);
+    if (!loaded || !isRailAdapter(loaded.data)) continue;
+    const { ref } = resolveExecutable(root, loaded, envPath);
+    if (ref) executables[loaded.data.name] = ref;
+    adapters.push(loaded.data);
+  }
+  return { adapters, executables };
+}
+
+function markCrashed(dir: string, runId: string, subrunId: string | null): void {
+  const reason = 'road_runner stopped without finishing this run (process killed or host down); rails were restored by recovery';
+  const summaryFile = path.join(dir, 'summary.json');
+  const plan = existsSync(path.join(dir, 'plan.json')) ? (readJsonFile(path.join(dir, 'plan.json'), 'plan') as Plan) : null;
+  if (subrunId) {
+    const subFile = path.join(dir, subrunId, 'summary.json');
+    const planned = plan?.subruns.find((s) => s.id === subrunId);
+    const sub = existsSync(subFile)
+      ? (readJsonFile(subFile, 'sub-run summary') as SubrunSummary)
+      : planned ? plannedSummary(runId, planned) : null;
+    if (sub) {
+      mkdirSync(path.dirname(subFile), { recursive: true });
+      writeJsonAtomic(subFile, { ...sub, status: 'crashed', reason });
+    }
+  }
+  if (existsSync(summaryFile)) {
+    const summary = readJsonFile(summaryFile, 'run summary') as RunSummary;
+    const counts = emptyCounts();
+    const subruns = summary.subruns.map((s) => {
+      const f = path.join(dir, s.id, 'summary.json');
+      const sub = existsSync(f) ? (readJsonFile(f, 'sub-run summary') as SubrunSummary) : null;
+      const stepCount = plan?.subruns.find((p) => p.id === s.id)?.steps.length ?? 0;
+      if (sub) for (const [k, v] of Object.entries(sub.counts)) counts[k as keyof StatusCounts] += v;
+      else counts.skipped += stepCount;
+      return sub ? { ...s, status: sub.status } : s;
+    });
+    const endedAt = summary.ended_at ?? new Date().toISOString();
+    writeJsonAtomic(summaryFile, { ...summary, status: 'crashed', subruns, counts, reason, ended_at: endedAt,
+      duration_ms: Date.parse(endedAt) - Date.parse(summary.started_at) });
+  }
+}

@@ -1,0 +1,32 @@
+import type { DiagAdapter } from '../config/schemas/index.js';
+import type { EventLog } from '../records/eventLog.js';
+import type { StatusCounts, StepStatus } from '../records/recordTypes.js';
+import type { Plan } from '../plan/types.js';
+import type { JournalKeeper } from './journalKeeper.js';
+import type { RailActuator } from './rails.js';
+
+/** Something worth showing the operator while a run goes on. */
+export type ProgressEvent =
+  | { kind: 'subrun_start'; index: number; total: number; id: string; margins: Record<string, number> }
+  | { kind: 'step_start'; subrun: number; total: number; step_id: string; index: number; steps: number }
+  | { kind: 'step_end'; subrun: number; total: number; step_id: string; index: number; status: StepStatus; duration_ms: number; counts: StatusCounts }
+  | { kind: 'subrun_end'; index: number; total: number; id: string; status: string }
+  | { kind: 'rail'; message: string };
+
+/** Everything executePlan needs; dependencies come in, nothing is global. */
+export interface RunContext {
+  plan: Plan;
+  root: string;
+  runDir: string;
+  unit: string;
+  /** Diagnostic manifests by adapter name. */
+  adapters: Record<string, DiagAdapter>;
+  /** Actuators by rail name (passive rails have none). */
+  actuators: Record<string, RailActuator>;
+  graceMs: number;
+  signal: AbortSignal;
+  log: EventLog;
+  journal: JournalKeeper;
+  progress: (event: ProgressEvent) => void;
+  now: () => Date;
+}

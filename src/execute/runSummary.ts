@@ -1,0 +1,70 @@
+import type { HostChoice } from '../workspace/host.js';
+import type { Plan } from '../plan/types.js';
+import { emptyCounts, type RunStatus, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+
+/** Fields of the parent summary fixed when the run starts. */
+export interface RunHeader {
+  plan: Plan;
+  unit: string;
+  host: HostChoice;
+  versions: Record<string, string>;
+  startedAt: Date;
+  dryRun: boolean;
+}
+
+/** The parent summary.json as first written: every sub-run `planned`. */
+export function initialRunSummary(h: RunHeader): RunSummary {
+  const { plan, host } = h;
+  return {
+    format: 'road_runner.run/1',
+    run_id: plan.run_id,
+    status: 'planned',
+    unit: h.unit,
+    seed: plan.seed,
+    flow: plan.flow,
+    margin: plan.margin,
+    started_at: h.startedAt.toISOString(),
+    ended_at: null,
+    duration_ms: 0,
+    dry_run: h.dryRun,
+    exit_code: null,
+    profile: plan.profile,
+    profile_reasons: plan.profile_reasons,
+    host: {
+      origin: host.origin,
+      hostname: host.facts.hostname,
+      arch: host.facts.arch,
+      vendor: host.facts.vendor,
+      model: host.facts.modelName,
+      cores: host.facts.totalCores,
+      kernel: host.facts.kernelRelease,
+    },
+    bounds: plan.bounds,
+    counts: { ...emptyCounts(), skipped: plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
+    subruns: plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
+    versions: h.versions,
+    inputs: plan.inputs,
+    reason: null,
+  };
+}
+
+/** The parent summary once the sub-runs are over (or known to have stopped). */
+export function finalRunSummary(
+  start: RunSummary,
+  subruns: SubrunSummary[],
+  outcome: { status: RunStatus; reason: string | null; exitCode: number; endedAt: Date },
+): RunSummary {
+  const counts: StatusCounts = emptyCounts();
+  for (const s of subruns) for (const [k, v] of Object.entries(s.counts)) counts[k as keyof StatusCounts] += v;
+  const byId = new Map(subruns.map((s) => [s.id, s]));
+  return {
+    ...start,
+    status: outcome.status,
+    ended_at: outcome.endedAt.toISOString(),
+    duration_ms: outcome.endedAt.getTime() - Date.parse(start.started_at),
+    exit_code: outcome.exitCode,
+    counts,
+    subruns: start.subruns.map((s) => ({ ...s, status: byId.get(s.id)?.status ?? s.status })),
+    reason: outcome.reason,
+  };
+}

@@ -1,0 +1,193 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
+import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
+import { launch, type ScanRules } from './launch.js';
+import { restoreRail, setRail, type RailActuator } from './rails.js';
+import type { RunContext } from './runContext.js';
+import { classifyStep } from './stepOutcome.js';
+
+/** Raised inside a sub-run when an actuator fails: the sub-run is aborted and the run stops. */
+class ActuatorFailure extends Error {}
+
+/** The `RR_*` environment of SPEC §9 for one step (or actuator call) of a sub-run. */
+export function railEnvironment(ctx: RunContext, sub: PlannedSubrun, margins: Record<string, number>, stepId: string | null): Record<string, string> {
+  const env: Record<string, string> = {
+    RR_RUN_ID: ctx.plan.run_id,
+    RR_SUBRUN_ID: sub.id,
+    RR_UNIT: ctx.unit,
+    RR_SEED: String(sub.seed),
+  };
+  if (stepId !== null) env.RR_STEP_ID = stepId;
+  for (const [rail, value] of Object.entries(margins)) env[`RR_MARGIN_${rail.toUpperCase()}`] = String(value);
+  return env;
+}
+
+function scanRulesOf(ctx: RunContext, adapterName: string): ScanRules | undefined {
+  const a = ctx.adapters[adapterName]!;
+  const metrics = Object.entries(a.metrics ?? {}).map(([name, m]) => ({ name, regex: m.regex, type: m.type ?? 'string' }));
+  const pass = a.pass ?? {};
+  if (!pass.stdout_fail_regex && !pass.stdout_pass_regex && metrics.length === 0) return undefined;
+  return {
+    failRegex: pass.stdout_fail_regex,
+    passRegex: pass.stdout_pass_regex,
+    metrics,
+    stripBackspaces: pass.strip_control ?? false,
+    stream: pass.scan ?? 'stdout',
+  };
+}
+
+function executablePath(ctx: RunContext, argv0: string): string {
+  return argv0.includes('/') ? path.join(ctx.root, argv0) : argv0;
+}
+
+/** Worst status of a finished sub-run: aborted > interrupted > failed > passed. */
+export function subrunStatus(steps: StepRecord[], aborted: boolean): RunStatus {
+  if (aborted) return 'aborted';
+  if (steps.some((s) => s.status === 'interrupted')) return 'interrupted';
+  if (steps.some((s) => s.status === 'failed' || s.status === 'timeout' || s.status === 'error')) return 'failed';
+  return 'passed';
+}
+
+/** Tallies step statuses. */
+export function countSteps(steps: StepRecord[]): StatusCounts {
+  const counts = emptyCounts();
+  for (const s of steps) counts[s.status] += 1;
+  return counts;
+}
+
+function pendingRecord(step: PlannedStep): StepRecord {
+  return {
+    index: step.index, step_id: step.step_id, adapter: step.adapter, status: 'skipped', exit_code: null, signal: null,
+    duration_ms: 0, started_at: null, ended_at: null, metrics: {}, error: null, log_name: step.log_name,
+  };
+}
+
+/**
+ * Runs one sub-run: sets its rails, runs its steps in order, and returns every rail it touched
+ * to nominal whatever happened (failure, timeout, interrupt, actuator fault, our own bug).
+ * `counts` is the running total for progress; `restoreFailed` tells the caller to keep the journal.
+ */
+export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<{ summary: SubrunSummary; actuatorFailed: boolean; restoreFailed: boolean }> {
+  const dir = path.join(ctx.runDir, sub.id);
+  mkdirSync(path.join(dir, 'stdout'), { recursive: true });
+  mkdirSync(path.join(dir, 'stderr'), { recursive: true });
+  ctx.journal.setSubrun(sub.id);
+  ctx.progress({ kind: 'subrun_start', index: sub.index, total, id: sub.id, margins: sub.margins });
+  const startedAt = ctx.now();
+  const records = sub.steps.map(pendingRecord);
+  const touched = new Set<RailActuator>();
+  let reason: string | null = null;
+  let actuatorFailed = false;
+  let restoreFailed = false;
+
+  const applyRail = async (act: RailActuator, value: number, target: string, margins: Record<string, number>) => {
+    ctx.journal.touchRail(act.rail, act.nominal, act.adapter);
+    touched.add(act);
+    const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, margins, null));
+    ctx.log.append({ event: 'margin_set', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, target, ...r });
+    if (!r.ok) throw new ActuatorFailure(r.error ?? `${act.rail} could not be set`);
+  };
+
+  try {
+    for (const [rail, value] of Object.entries(sub.margins)) {
+      const act = ctx.actuators[rail];
+      if (act) await applyRail(act, value, 'default', sub.margins);
+    }
+    let heldFor: string | null = null;
+    let stopRest = false;
+    for (const [i, step] of sub.steps.entries()) {
+      if (ctx.signal.aborted || stopRest) break;
+      const own = sub.adapter_margins[step.adapter] ?? {};
+      const margins = { ...sub.margins, ...own };
+      if (heldFor !== null && heldFor !== step.adapter) {
+        await returnToDefaults(ctx, sub, heldFor);
+        heldFor = null;
+      }
+      if (heldFor === null && Object.keys(own).length > 0) {
+        for (const [rail, value] of Object.entries(own)) {
+          const act = ctx.actuators[rail];
+          if (act) await applyRail(act, value, step.adapter, margins);
+        }
+        heldFor = step.adapter;
+      }
+      records[i] = await runStep(ctx, sub, step, margins, dir, total, counts);
+      const status = records[i]!.status;
+      if (status === 'interrupted') break;
+      if (status !== 'passed' && step.on_fail === 'stop') stopRest = true;
+    }
+  } catch (error) {
+    if (!(error instanceof ActuatorFailure)) throw error;
+    actuatorFailed = true;
+    reason = `actuator failure: ${error.message}`;
+  } finally {
+    for (const act of touched) {
+      const r = await restoreRail(act, ctx.plan.bounds, railEnvironment(ctx, sub, {}, null));
+      const why = actuatorFailed ? 'abort' : ctx.signal.aborted ? 'interrupt' : 'end of sub-run';
+      ctx.log.append({ event: 'margin_restore', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, reason: why, ...r });
+      if (!r.ok) {
+        restoreFailed = true;
+        reason = `${reason ? `${reason}; ` : ''}RAIL NOT RESTORED: ${r.error}`;
+      }
+    }
+  }
+  const endedAt = ctx.now();
+  const status = subrunStatus(records, actuatorFailed || restoreFailed);
+  ctx.progress({ kind: 'subrun_end', index: sub.index, total, id: sub.id, status });
+  const summary: SubrunSummary = {
+    format: 'road_runner.subrun/1', id: sub.id, run_id: ctx.plan.run_id, index: sub.index, status, seed: sub.seed,
+    point: sub.point, margins: sub.margins, adapter_margins: sub.adapter_margins,
+    started_at: startedAt.toISOString(), ended_at: endedAt.toISOString(), duration_ms: endedAt.getTime() - startedAt.getTime(),
+    counts: countSteps(records), steps: records, reason,
+  };
+  return { summary, actuatorFailed, restoreFailed };
+}
+
+// After an adapter's own target, its rails go back to the sub-run's default value, or nominal.
+async function returnToDefaults(ctx: RunContext, sub: PlannedSubrun, adapter: string): Promise<void> {
+  for (const rail of Object.keys(sub.adapter_margins[adapter] ?? {})) {
+    const act = ctx.actuators[rail];
+    if (!act) continue;
+    const value = sub.margins[rail] ?? act.nominal;
+    const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, sub.margins, null));
+    ctx.log.append({ event: 'margin_restore', run_id: ctx.plan.run_id, subrun_id: sub.id, rail, adapter: act.adapter, reason: `end of ${adapter} target`, ...r });
+    if (!r.ok) throw new ActuatorFailure(r.error ?? `${rail} could not be returned to ${value}`);
+  }
+}
+
+async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, margins: Record<string, number>, dir: string, total: number, counts: StatusCounts): Promise<StepRecord> {
+  const adapter = ctx.adapters[step.adapter]!;
+  const base = { run_id: ctx.plan.run_id, subrun_id: sub.id, index: step.index, step_id: step.step_id, adapter: step.adapter };
+  ctx.progress({ kind: 'step_start', subrun: sub.index, total, step_id: step.step_id, index: step.index, steps: sub.steps.length });
+  ctx.log.append({ event: 'step_start', ...base, argv: step.argv, params: step.params, margins, seed: sub.seed, log_name: step.log_name });
+  let pgid: number | null = null;
+  const result = await launch({
+    file: executablePath(ctx, step.argv[0]!),
+    args: step.argv.slice(1),
+    cwd: dir,
+    env: { ...(adapter.env ?? {}), ...railEnvironment(ctx, sub, margins, step.step_id) },
+    stdoutPath: path.join(dir, 'stdout', step.log_name),
+    stderrPath: path.join(dir, 'stderr', step.log_name),
+    timeoutMs: step.timeout_s * 1000,
+    graceMs: ctx.graceMs,
+    scan: scanRulesOf(ctx, step.adapter),
+    signal: ctx.signal,
+    onStart: (id) => {
+      pgid = id;
+      ctx.journal.addPgid(id);
+    },
+  });
+  if (pgid !== null) ctx.journal.removePgid(pgid);
+  const outcome = classifyStep(result, adapter, step.timeout_s);
+  ctx.log.append({
+    event: 'step_end', ...base, status: outcome.status, exit_code: result.exitCode, signal: result.signal,
+    started_at: result.startedAt, ended_at: result.endedAt, duration_ms: result.durationMs, metrics: result.metrics, error: outcome.error,
+  });
+  counts[outcome.status] += 1;
+  ctx.progress({ kind: 'step_end', subrun: sub.index, total, step_id: step.step_id, index: step.index, status: outcome.status, duration_ms: result.durationMs, counts });
+  return {
+    index: step.index, step_id: step.step_id, adapter: step.adapter, status: outcome.status, exit_code: result.exitCode,
+    signal: result.signal, duration_ms: result.durationMs, started_at: result.startedAt, ended_at: result.endedAt,
+    metrics: result.metrics, error: outcome.error, log_name: step.log_name,
+  };
+}

@@ -1,0 +1,166 @@
+// The shapes of what a run leaves on disk (SPEC §5.3, §9). Plain data, written as JSON;
+// `report`, `export`, `rerun-last` and `recover` read them back without any other input.
+import type { Scalar } from '../config/schemas/index.js';
+import type { EffectiveBounds } from '../safety/bounds.js';
+
+/** Outcome of one step invocation (`step_end.status`), plus `skipped` for steps never started. */
+export type StepStatus = 'passed' | 'failed' | 'timeout' | 'error' | 'interrupted' | 'skipped';
+
+/** Outcome of a run or sub-run. */
+export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'crashed' | 'aborted' | 'planned';
+
+export interface StatusCounts {
+  passed: number;
+  failed: number;
+  timeout: number;
+  error: number;
+  interrupted: number;
+  skipped: number;
+}
+
+/** Line of `steps.ldjson` written before a diagnostic starts. */
+export interface StepStartEvent {
+  ts: string;
+  event: 'step_start';
+  run_id: string;
+  subrun_id: string;
+  index: number;
+  step_id: string;
+  adapter: string;
+  argv: string[];
+  params: Record<string, Scalar>;
+  /** Every rail value in force while the step runs (default target plus the adapter's own). */
+  margins: Record<string, number>;
+  seed: number;
+  log_name: string;
+}
+
+/** Line of `steps.ldjson` written when a diagnostic has ended (or could not start). */
+export interface StepEndEvent {
+  ts: string;
+  event: 'step_end';
+  run_id: string;
+  subrun_id: string;
+  index: number;
+  step_id: string;
+  adapter: string;
+  status: Exclude<StepStatus, 'skipped'>;
+  exit_code: number | null;
+  signal: string | null;
+  started_at: string;
+  ended_at: string;
+  duration_ms: number;
+  metrics: Record<string, number | string>;
+  error: string | null;
+}
+
+/** Line of `steps.ldjson` for a rail set through its actuator (requested and read back). */
+export interface MarginSetEvent {
+  ts: string;
+  event: 'margin_set';
+  run_id: string;
+  subrun_id: string;
+  rail: string;
+  adapter: string;
+  /** `default`, or the adapter whose steps this value is held for. */
+  target: string;
+  requested: number;
+  read_back: number | null;
+  ok: boolean;
+  error: string | null;
+}
+
+/** Line of `steps.ldjson` for a rail returned to its nominal (or sub-run default) value. */
+export interface MarginRestoreEvent {
+  ts: string;
+  event: 'margin_restore';
+  run_id: string;
+  subrun_id: string | null;
+  rail: string;
+  adapter: string;
+  requested: number;
+  read_back: number | null;
+  ok: boolean;
+  /** Why: end of sub-run, end of an adapter target, abort, interrupt, crash recovery. */
+  reason: string;
+  error: string | null;
+}
+
+export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent;
+
+/** One step's row in a sub-run summary. */
+export interface StepRecord {
+  index: number;
+  step_id: string;
+  adapter: string;
+  status: StepStatus;
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number;
+  started_at: string | null;
+  ended_at: string | null;
+  metrics: Record<string, number | string>;
+  error: string | null;
+  log_name: string;
+}
+
+/** `runs/<RUN_ID>/<SUBRUN_ID>/summary.json`. */
+export interface SubrunSummary {
+  format: 'road_runner.subrun/1';
+  id: string;
+  run_id: string;
+  index: number;
+  status: RunStatus;
+  seed: number;
+  point: Record<string, number>;
+  margins: Record<string, number>;
+  adapter_margins: Record<string, Record<string, number>>;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number;
+  counts: StatusCounts;
+  steps: StepRecord[];
+  /** Why the sub-run was aborted or crashed, when it was. */
+  reason: string | null;
+}
+
+/** Host facts kept in the parent summary. */
+export interface HostSummary {
+  origin: string;
+  hostname: string | undefined;
+  arch: string | undefined;
+  vendor: string | undefined;
+  model: string | undefined;
+  cores: number | undefined;
+  kernel: string | undefined;
+}
+
+/** `runs/<RUN_ID>/summary.json`. */
+export interface RunSummary {
+  format: 'road_runner.run/1';
+  run_id: string;
+  status: RunStatus;
+  unit: string;
+  seed: number;
+  flow: string;
+  margin: string;
+  started_at: string;
+  ended_at: string | null;
+  duration_ms: number;
+  dry_run: boolean;
+  exit_code: number | null;
+  profile: string | null;
+  profile_reasons: string[];
+  host: HostSummary;
+  bounds: EffectiveBounds;
+  counts: StatusCounts;
+  subruns: { id: string; index: number; status: RunStatus; point: Record<string, number>; margins: Record<string, number> }[];
+  versions: Record<string, string>;
+  inputs: { file: string; sha256: string; role: string }[];
+  reason: string | null;
+}
+
+/** All-zero counts. */
+export function emptyCounts(): StatusCounts {
+  return { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { collectSysinfo, SYSINFO_SECTIONS } from '../../src/records/sysinfo.js';
+
+const rawHost = { lscpu: 'Architecture: x86_64\nCPU(s): 2\n', uname: 'Linux vm 6.1.0 x86_64' };
+
+describe('collectSysinfo', () => {
+  it('collects every section of this machine within the limit', async () => {
+    const started = Date.now();
+    const info = await collectSysinfo({ timeoutMs: 10_000, rawHost, extra: { unit: 'SN123' } });
+    const elapsed = Date.now() - started;
+    for (const name of SYSINFO_SECTIONS) expect(info).toHaveProperty(name);
+    expect(info.cpu).toMatchObject({ cores: expect.any(Number) });
+    expect((info.mem as { total: number }).total).toBeGreaterThan(0);
+    expect((info.osInfo as { platform: string }).platform).toBe(process.platform);
+    expect(Array.isArray(info.memLayout) || 'error' in (info.memLayout as object)).toBe(true);
+    expect(info.raw).toEqual(rawHost);
+    expect(info.extra).toEqual({ unit: 'SN123' });
+    expect(info.node).toBe(process.version);
+    expect(info.systeminformation).toMatch(/^5\./);
+    expect(info.timeout_ms).toBe(10_000);
+    expect(new Date(info.collected_at).toISOString()).toBe(info.collected_at);
+    expect(info.duration_ms).toBeLessThanOrEqual(elapsed + 5);
+    expect(info.duration_ms).toBeLessThan(10_500);
+    expect(() => JSON.stringify(info)).not.toThrow();
+  });
+
+  it('turns sections that miss a 1 ms limit into errors instead of waiting', async () => {
+    // Warm up the import so the limit applies to the calls themselves.
+    await collectSysinfo({ timeoutMs: 5_000, rawHost });
+    const info = await collectSysinfo({ timeoutMs: 1, rawHost });
+    const errors = SYSINFO_SECTIONS.filter((name) => {
+      const section = info[name] as { error?: string } | null;
+      return typeof section?.error === 'string';
+    });
+    expect(errors.length).toBeGreaterThan(0);
+    for (const name of errors) expect((info[name] as { error: string }).error).toBe('timed out after 1 ms');
+    expect(info.duration_ms).toBeLessThan(1_000);
+    expect(info.extra).toEqual({});
+  });
+});
