@@ -85,7 +85,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     const dir = runDir(root, plan.run_id);
     mkdirSync(dir, { recursive: true });
     writeJsonAtomic(path.join(dir, 'plan.json'), plan);
-    await copyInputs(root, plan.inputs.map((i) => path.join(root, i.file)), path.join(dir, 'inputs'));
+    await copyInputs(root, plan.inputs.map((i) => path.resolve(root, i.file)), path.join(dir, 'inputs'));
     const startedAt = req.now();
     const start = initialRunSummary({ plan, unit: req.unit, host: req.host, versions: toolVersions(), startedAt, dryRun: req.dryRun });
     writeJsonAtomic(path.join(dir, 'summary.json'), start);
