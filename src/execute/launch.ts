@@ -1,0 +1,195 @@
+// Launches one diagnostic: argv only (never a shell), in its own process group, stdout and
+// stderr streamed to files, output rules applied line by line, and a result that says how it
+// ended. The only place that starts diagnostics with execa.
+
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { createLineSplitter } from './lineScanner.js';
+import { copyStreamToFile, openOutputFiles, type OutputFiles } from './outputFiles.js';
+import { killProcessGroup } from './processGroup.js';
+import {
+  compileScanRules,
+  createOutputScanner,
+  type CompiledScanRules,
+  type OutputScanner,
+  type ScanRules,
+} from './scanRules.js';
+import { describeSpawnError } from './spawnError.js';
+import { superviseGroup, type GroupOutcome } from './superviseGroup.js';
+
+export type { ScanRules };
+export { isOutputPassing } from './scanRules.js';
+export { isProcessGroupAlive, killProcessGroup } from './processGroup.js';
+
+export interface LaunchSpec {
+  /** Absolute path, or a bare command name looked up on PATH. */
+  file: string;
+  /** argv without file; never through a shell. */
+  args: string[];
+  cwd: string;
+  /** Added on top of process.env. */
+  env: Record<string, string>;
+  /** Created or truncated; parent folders must exist. The same path for both is allowed. */
+  stdoutPath: string;
+  stderrPath: string;
+  /** On timeout: SIGTERM to the whole process group, SIGKILL after graceMs. <= 0: no limit. */
+  timeoutMs: number;
+  graceMs: number;
+  scan?: ScanRules;
+  /** Abort: the same TERM→KILL sequence, and result.interrupted = true. */
+  signal?: AbortSignal;
+  /** Called right after spawn with the process group id (the crash journal records it). */
+  onStart?: (pgid: number) => void;
+}
+
+export interface LaunchResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** Why the diagnostic could not be started, e.g. 'executable not found: diags/x (ENOENT)'. */
+  spawnError: string | null;
+  failMatched: boolean;
+  /** A line matched passRegex (always false when there is none). */
+  passMatched: boolean;
+  metrics: Record<string, number | string>;
+  /** A scanned stream could not be written to its file (e.g. disk full); the rest was dropped. */
+  outputError: string | null;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+/** The part of a result known when the diagnostic is over. */
+type Ending = Omit<LaunchResult, 'startedAt' | 'endedAt' | 'durationMs'>;
+
+const NOT_RUN: Ending = {
+  exitCode: null,
+  signal: null,
+  timedOut: false,
+  interrupted: false,
+  spawnError: null,
+  failMatched: false,
+  passMatched: false,
+  metrics: {},
+  outputError: null,
+};
+
+/** Runs one diagnostic to completion; never throws for a process that cannot start. */
+export async function launch(spec: LaunchSpec): Promise<LaunchResult> {
+  const rules = compileScanRules(spec.scan);
+  const startedAt = new Date();
+  const startMs = performance.now();
+  const files = await openOutputFiles(spec.stdoutPath, spec.stderrPath);
+  let ending: Ending;
+  try {
+    ending = await runInGroup(spec, rules, files);
+  } finally {
+    await files.close();
+  }
+  return {
+    ...ending,
+    startedAt: startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    durationMs: Math.round(performance.now() - startMs),
+  };
+}
+
+async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, files: OutputFiles): Promise<Ending> {
+  if (spec.signal?.aborted === true) return { ...NOT_RUN, interrupted: true };
+  const pipeStdout = rules !== null && rules.stream !== 'stderr';
+  const pipeStderr = rules !== null && rules.stream !== 'stdout';
+  let subprocess: ReturnType<typeof startInGroup>;
+  try {
+    subprocess = startInGroup(spec, files, pipeStdout, pipeStderr);
+  } catch (error) {
+    // Rejected before spawning, e.g. a NUL byte in an argument.
+    return { ...NOT_RUN, spawnError: await describeSpawnError(error, spec.file, spec.cwd) };
+  }
+  const pgid = subprocess.pid;
+  if (pgid === undefined) {
+    const failure: unknown = await subprocess;
+    return { ...NOT_RUN, spawnError: await describeSpawnError(failure, spec.file, spec.cwd) };
+  }
+  try {
+    spec.onStart?.(pgid);
+  } catch (error) {
+    // Nothing may run that the caller could not record.
+    killProcessGroup(pgid, 'SIGKILL');
+    throw error;
+  }
+
+  const scanner = rules === null ? null : createOutputScanner(rules);
+  const copies: Promise<string | null>[] = [];
+  if (pipeStdout && scanner !== null) copies.push(copyScanned(subprocess.stdout, files.stdout, scanner));
+  if (pipeStderr && scanner !== null) copies.push(copyScanned(subprocess.stderr, files.stderr, scanner));
+
+  const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec);
+  const outputError = await settleCopies(copies, [subprocess.stdout, subprocess.stderr], spec.graceMs);
+  const outcome = scanner?.readOutcome();
+  return {
+    exitCode: group.exitCode,
+    signal: group.signal,
+    timedOut: group.timedOut,
+    interrupted: group.interrupted,
+    spawnError: null,
+    failMatched: outcome?.failMatched ?? false,
+    passMatched: outcome?.passMatched ?? false,
+    metrics: outcome?.metrics ?? {},
+    outputError,
+  };
+}
+
+/** Spawns the diagnostic as the leader of a new process group, with execa kept lean. */
+function startInGroup(spec: LaunchSpec, files: OutputFiles, pipeStdout: boolean, pipeStderr: boolean) {
+  return execa(spec.file, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env,
+    stdin: 'ignore',
+    stdout: pipeStdout ? 'pipe' : asNativeFd(files.stdout.fd),
+    stderr: pipeStderr ? 'pipe' : asNativeFd(files.stderr.fd),
+    detached: true,
+    // No buffering, no rejection, no transforms: results come from the 'exit' event, output
+    // goes to files, and timeouts and kills are done on the group here, not by execa.
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    forceKillAfterDelay: false,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+  });
+}
+
+/**
+ * execa's types accept only file descriptors 3–9, but at run time it hands any single integer
+ * to spawn() unchanged (the child gets the file itself; no data passes through Node).
+ */
+function asNativeFd(fd: number): 3 {
+  return fd as 3;
+}
+
+async function copyScanned(stream: Readable | null, file: OutputFiles['stdout'], scanner: OutputScanner): Promise<string | null> {
+  if (stream === null) return null;
+  const splitter = createLineSplitter({ onLines: scanner.scanLines, compact: scanner.compact });
+  const error = await copyStreamToFile(stream, file, splitter.push);
+  splitter.end();
+  return error;
+}
+
+/**
+ * Waits for piped output to be copied. The group is empty by now, so the pipes reach EOF
+ * unless a writer left the group (setsid); those pipes are cut after a grace period.
+ */
+async function settleCopies(copies: Promise<string | null>[], streams: (Readable | null)[], graceMs: number): Promise<string | null> {
+  if (copies.length === 0) return null;
+  const all = Promise.all(copies);
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(graceMs, 1_000));
+  });
+  const isDone = await Promise.race([all.then(() => true), cut.then(() => false)]);
+  clearTimeout(timer);
+  if (!isDone) for (const stream of streams) stream?.destroy();
+  const errors = await all;
+  return errors.find((error) => error !== null) ?? null;
+}

@@ -1,0 +1,101 @@
+// Process groups: every diagnostic leads its own group, and timeouts, aborts and the clean-up
+// after the leader exits signal the whole group, so no grandchild is left behind.
+
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** How long to wait for a group to vanish after SIGKILL before giving up on it. */
+const KILL_WAIT_MS = 2_000;
+
+/** What ending a group took: nothing, SIGTERM, SIGKILL, or not even SIGKILL (e.g. state D). */
+export type GroupEnding = 'empty' | 'terminated' | 'killed' | 'stuck';
+
+/** Sends a signal to every process of a group; false if the group is gone (ESRCH). */
+export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  assertGroupId(pgid);
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    // EPERM: members exist that we may not signal; the group is not gone.
+    return readErrno(error) !== 'ESRCH';
+  }
+}
+
+/** True while the group has a member that is not a zombie (cheap when the group is empty). */
+export function isProcessGroupAlive(pgid: number): boolean {
+  assertGroupId(pgid);
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    return readErrno(error) !== 'ESRCH';
+  }
+  // Orphaned members that already exited stay zombies until init reaps them, which can take
+  // seconds; kill(…, 0) still counts them, so look at their state.
+  return hasLiveMember(pgid);
+}
+
+/** Ends a group: SIGTERM, then SIGKILL if anything is still alive after graceMs. */
+export async function terminateProcessGroup(pgid: number, graceMs: number): Promise<GroupEnding> {
+  if (!isProcessGroupAlive(pgid)) return 'empty';
+  killProcessGroup(pgid, 'SIGTERM');
+  if (await waitForGroupExit(pgid, graceMs)) return 'terminated';
+  killProcessGroup(pgid, 'SIGKILL');
+  if (await waitForGroupExit(pgid, KILL_WAIT_MS)) return 'killed';
+  return 'stuck';
+}
+
+/** Polls until the group is empty or the time is up; true if it emptied. */
+export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + Math.max(0, timeoutMs);
+  let pauseMs = 5;
+  while (isProcessGroupAlive(pgid)) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    await sleep(Math.min(pauseMs, left));
+    pauseMs = Math.min(pauseMs * 2, 50);
+  }
+  return true;
+}
+
+function hasLiveMember(pgid: number): boolean {
+  if (process.platform !== 'linux') return true;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    const first = entry.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const stat = readProcStat(entry);
+    if (stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
+  }
+  return false;
+}
+
+/** Reads state and process group from /proc/<pid>/stat; null if the process is gone. */
+function readProcStat(pid: string): { state: string; pgrp: number } | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // The command name may contain spaces and parentheses: fields start after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+}
+
+function assertGroupId(pgid: number): void {
+  // kill(0) and kill(-1) would signal our own group or every process we may signal.
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`not a process group id: ${pgid}`);
+}
+
+function readErrno(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

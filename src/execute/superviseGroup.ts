@@ -1,0 +1,70 @@
+// Watches a running diagnostic's process group: ends it on timeout or abort (SIGTERM, SIGKILL
+// after the grace period), and after the leader exits ends whatever is left in the group.
+
+import type { ChildProcess } from 'node:child_process';
+import { terminateProcessGroup, type GroupEnding } from './processGroup.js';
+
+/** setTimeout's largest delay; beyond it Node fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+export interface GroupLimits {
+  /** No time limit when not a positive finite number. */
+  timeoutMs: number;
+  graceMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface GroupOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  interrupted: boolean;
+  /** How the group was emptied once the leader had exited (or was being ended). */
+  ending: GroupEnding;
+}
+
+/** Resolves once the leader has exited and its group is empty (or could not be emptied). */
+export async function superviseGroup(leader: ChildProcess, pgid: number, limits: GroupLimits): Promise<GroupOutcome> {
+  let timedOut = false;
+  let interrupted = false;
+  let ending: Promise<GroupEnding> | undefined;
+  const endGroup = (): Promise<GroupEnding> => (ending ??= terminateProcessGroup(pgid, limits.graceMs));
+
+  const exited = waitForExit(leader);
+  const onTimeout = (): void => {
+    timedOut = true;
+    void endGroup();
+  };
+  const onAbort = (): void => {
+    interrupted = true;
+    void endGroup();
+  };
+  const timer = hasTimeLimit(limits.timeoutMs) ? setTimeout(onTimeout, Math.min(limits.timeoutMs, MAX_TIMER_MS)) : undefined;
+  limits.signal?.addEventListener('abort', onAbort, { once: true });
+  if (limits.signal?.aborted === true) onAbort();
+
+  let exit: { code: number | null; signal: string | null };
+  try {
+    exit = await exited;
+  } finally {
+    clearTimeout(timer);
+    limits.signal?.removeEventListener('abort', onAbort);
+  }
+  // The common case costs one kill(-pgid, 0): the group emptied with its leader.
+  const how = await endGroup();
+  return { exitCode: exit.code, signal: exit.signal, timedOut, interrupted, ending: how };
+}
+
+function waitForExit(leader: ChildProcess): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    if (leader.exitCode !== null || leader.signalCode !== null) {
+      resolve({ code: leader.exitCode, signal: leader.signalCode });
+      return;
+    }
+    leader.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+function hasTimeLimit(timeoutMs: number): boolean {
+  return Number.isFinite(timeoutMs) && timeoutMs > 0;
+}
