@@ -24,9 +24,9 @@ export function openJournal(runsDir: string, runId: string, now: () => Date): Jo
     rails: {},
     updated_at: now().toISOString(),
   };
-  const save = () => {
+  const save = (durable = true) => {
     journal.updated_at = now().toISOString();
-    writeJournal(runsDir, journal);
+    writeJournal(runsDir, journal, { durable });
   };
   save();
   return {
@@ -41,11 +41,11 @@ export function openJournal(runsDir: string, runId: string, now: () => Date): Jo
     },
     addPgid(pgid) {
       journal.pgids.push(pgid);
-      save();
+      save(false);
     },
     removePgid(pgid) {
       journal.pgids = journal.pgids.filter((p) => p !== pgid);
-      save();
+      save(false);
     },
     clear() {
       removeJournal(runsDir);
