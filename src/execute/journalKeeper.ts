@@ -1,5 +1,6 @@
 import { removeJournal, writeJournal, type Journal } from '../records/journal.js';
 import { processStartTime } from '../records/process.js';
+import { openRunningGroups } from '../records/runningGroups.js';
 
 /** Keeps the crash journal in step with what the run has changed on the host. */
 export interface JournalKeeper {
@@ -24,11 +25,14 @@ export function openJournal(runsDir: string, runId: string, now: () => Date): Jo
     rails: {},
     updated_at: now().toISOString(),
   };
-  const save = (durable = true) => {
+  const save = () => {
     journal.updated_at = now().toISOString();
-    writeJournal(runsDir, journal, { durable });
+    writeJournal(runsDir, journal);
   };
   save();
+  // Process groups change twice per step: kept in a cheaper record beside the journal.
+  const groups = openRunningGroups(runsDir);
+  let pgids: number[] = [];
   return {
     touchRail(rail, nominal, adapter) {
       if (journal.rails[rail]) return;
@@ -40,14 +44,15 @@ export function openJournal(runsDir: string, runId: string, now: () => Date): Jo
       save();
     },
     addPgid(pgid) {
-      journal.pgids.push(pgid);
-      save(false);
+      pgids = [...pgids, pgid];
+      groups.set(pgids);
     },
     removePgid(pgid) {
-      journal.pgids = journal.pgids.filter((p) => p !== pgid);
-      save(false);
+      pgids = pgids.filter((p) => p !== pgid);
+      groups.set(pgids);
     },
     clear() {
+      groups.close();
       removeJournal(runsDir);
     },
   };

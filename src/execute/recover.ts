@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { RuntimeAbortError } from '../errors.js';
 import type { RailAdapter } from '../config/schemas/index.js';
@@ -9,6 +9,7 @@ import { openEventLog } from '../records/eventLog.js';
 import { isJournalOrphaned, readJournal, removeJournal } from '../records/journal.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
+import { readRunningGroups, runningGroupsPath } from '../records/runningGroups.js';
 import { emptyCounts, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import { resolveExecutable } from '../workspace/executable.js';
 import { listYamlFiles } from '../workspace/load.js';
@@ -37,7 +38,8 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
   if (!journal || !isJournalOrphaned(journal)) return null;
   const dir = runDir(root, journal.run_id);
   const groups: RecoveryReport['groups'] = [];
-  for (const pgid of journal.pgids) groups.push({ pgid, ending: await terminateProcessGroup(pgid, graceMs) });
+  const running = [...new Set([...journal.pgids, ...readRunningGroups(runs)])];
+  for (const pgid of running) groups.push({ pgid, ending: await terminateProcessGroup(pgid, graceMs) });
 
   const rails: RecoveryReport['rails'] = [];
   const touched = Object.keys(journal.rails);
@@ -72,6 +74,7 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
     }
   }
   markCrashed(dir, journal.run_id, journal.subrun_id);
+  rmSync(runningGroupsPath(runs), { force: true });
   removeJournal(runs);
   return { run_id: journal.run_id, subrun_id: journal.subrun_id, groups, rails };
 }

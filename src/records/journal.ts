@@ -29,15 +29,10 @@ export function journalPath(runsDir: string): string {
   return join(runsDir, RUNS_FILES.journal);
 }
 
-/**
- * Replaces the journal atomically (it must survive a crash right after this returns). Rail
- * entries are written durably (fsync). Process-group entries may pass `durable: false`: they
- * only matter while the host stays up, and a rename without fsync survives a kill of
- * road_runner; this keeps two fsyncs off every step.
- */
-export function writeJournal(runsDir: string, j: Journal, options: { durable?: boolean } = {}): void {
+/** Replaces the journal atomically and durably (it must survive a crash right after this returns). */
+export function writeJournal(runsDir: string, j: Journal): void {
   // Compact: written before every margin change, so keep it small and quick.
-  writeFileDurable(journalPath(runsDir), `${JSON.stringify(j)}\n`, options);
+  writeFileDurable(journalPath(runsDir), `${JSON.stringify(j)}\n`);
 }
 
 /** Reads the journal, or null when there is none. Throws RrError (exit 4) when it exists but is unreadable. */

@@ -15,19 +15,14 @@ export function writeJsonAtomic(path: string, data: unknown): void {
   writeFileDurable(path, `${text}\n`);
 }
 
-/**
- * Replaces a file's content atomically and durably (temp file in the same folder, fsync,
- * rename, fsync folder). With `durable: false` the fsyncs are skipped: still atomic, and it
- * survives a kill of road_runner, but not a power loss.
- */
-export function writeFileDurable(path: string, content: string | Uint8Array, options: { durable?: boolean } = {}): void {
-  const durable = options.durable ?? true;
+/** Replaces a file's content atomically and durably (temp file in the same folder, fsync, rename, fsync folder). */
+export function writeFileDurable(path: string, content: string | Uint8Array): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o644);
   try {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    if (durable) fsyncSync(fd);
+    fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(temp);
@@ -40,7 +35,7 @@ export function writeFileDurable(path: string, content: string | Uint8Array, opt
     unlinkSync(temp);
     throw err;
   }
-  if (durable) fsyncFolder(dirname(path));
+  fsyncFolder(dirname(path));
 }
 
 /**
