@@ -35,10 +35,10 @@ function lazy(load: () => Promise<{ default: Handler }>) {
   };
 }
 
-const planOptions = (y: Argv) =>
+const sweepOptions = (y: Argv) =>
   y
-    .option('flow', { type: 'string', demandOption: true, describe: 'Flow file (or its name in flows/)' })
-    .option('margin', { type: 'string', demandOption: true, describe: 'Margin profile file (or its name in margins/)' })
+    .option('flow', { type: 'string', describe: 'Flow file (or its name in flows/)' })
+    .option('margin', { type: 'string', describe: 'Margin profile file (or its name in margins/)' })
     .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none" for the site policy alone' })
     .option('seed', { type: 'number', describe: 'Global seed (overrides the margin profile\'s global_seed)' });
 
@@ -49,7 +49,7 @@ function buildParser(argv: string[]) {
     .option('root', { type: 'string', describe: 'Workspace folder (default: RR_ROOT or the current folder)', global: true })
     .option('host', { type: 'string', describe: 'Plan against a saved host file (detect --save) instead of this machine; also RR_HOST_FILE', global: true })
     .command('plan', 'Expand a sweep into a checked plan (writes runs/<RUN_ID>/plan.json)', (y) =>
-      planOptions(y).option('json', { type: 'boolean', describe: 'Print the plan as JSON' }),
+      sweepOptions(y).demandOption(['flow', 'margin']).option('json', { type: 'boolean', describe: 'Print the plan as JSON' }),
       lazy(() => import('./commands/plan.js')))
     .command('validate', 'Validate every file of the workspace; list all problems', {}, lazy(() => import('./commands/validate.js')))
     .command('list-flows', 'List the flows of the workspace', {}, lazy(() => import('./commands/listFlows.js')))
@@ -68,12 +68,19 @@ function buildParser(argv: string[]) {
         .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none"' }),
       lazy(() => import('./commands/policyShow.js')))
     .command('run', 'Plan, confirm and execute a sweep on this host, recording everything under runs/', (y) =>
-      planOptions(y)
-        .option('unit', { type: 'string', demandOption: true, describe: 'Serial number of the unit under test (e.g. SN123)' })
+      sweepOptions(y)
+        .option('unit', { type: 'string', describe: 'Serial number of the unit under test (e.g. SN123); required unless --resume' })
+        .option('resume', { type: 'string', describe: 'Continue an interrupted or crashed run by id, in its own folder' })
+        .option('retry-crashed', { type: 'boolean', describe: 'With --resume: run the sub-run that was active at the crash again' })
         .option('yes', { type: 'boolean', describe: 'Skip the confirmation question (needed without a terminal)' })
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
         .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL when a step times out (default 5)' }),
       lazy(() => import('./commands/run.js')))
+    .command('rerun-last', 'Re-execute the most recent passed run from its inputs/ copies, same seed and unit', (y) =>
+      y.option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
+        .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })
+        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL on timeout (default 5)' }),
+      lazy(() => import('./commands/rerunLast.js')))
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
     .demandCommand(1, 'name a command; see road_runner --help')
     .strict()

@@ -50,6 +50,11 @@ export async function executePlan(ctx: RunContext): Promise<ExecutionResult> {
   let restoreFailed = false;
   for (const sub of plan.subruns) {
     let summary: SubrunSummary;
+    const kept = ctx.completed?.[sub.id];
+    if (kept) {
+      summaries.push(kept);
+      continue;
+    }
     if (stopReason !== null || ctx.signal.aborted) {
       summary = plannedSummary(plan.run_id, sub);
       mkdirSync(path.join(ctx.runDir, sub.id), { recursive: true });

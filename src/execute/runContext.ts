@@ -1,6 +1,6 @@
 import type { DiagAdapter } from '../config/schemas/index.js';
 import type { EventLog } from '../records/eventLog.js';
-import type { StatusCounts, StepStatus } from '../records/recordTypes.js';
+import type { StatusCounts, StepStatus, SubrunSummary } from '../records/recordTypes.js';
 import type { Plan } from '../plan/types.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
@@ -29,4 +29,6 @@ export interface RunContext {
   journal: JournalKeeper;
   progress: (event: ProgressEvent) => void;
   now: () => Date;
+  /** Sub-runs finished before a resume: kept as they are, not executed again. */
+  completed?: Record<string, SubrunSummary>;
 }

@@ -10,7 +10,7 @@ import { copyInputs } from '../records/inputs.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { acquireRunLock } from '../records/lock.js';
-import type { RunSummary } from '../records/recordTypes.js';
+import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
 import { collectSysinfo } from '../records/sysinfo.js';
 import { findOnPath } from '../workspace/executable.js';
 import type { HostChoice } from '../workspace/host.js';
@@ -21,6 +21,9 @@ import { recoverOrphan, type RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
 import { finalRunSummary, initialRunSummary } from './runSummary.js';
 import { hashExecutable, runVersionCommand, toolVersions } from './toolVersions.js';
+
+/** File in inputs/ mapping each original input path to its copy. */
+export const inputsManifest = '.manifest.json';
 
 /** A planned run ready to start, with everything it needs passed in. */
 export interface SessionRequest {
@@ -35,9 +38,17 @@ export interface SessionRequest {
   signal: AbortSignal;
   envPath: string;
   progress: (event: ProgressEvent) => void;
+  /** Continue a stopped run in its own folder instead of starting a new one. */
+  resume?: ResumeState;
   /** Told about a crashed run recovered before this one started. */
   onRecovered: (report: RecoveryReport) => void;
   now: () => Date;
+}
+
+/** A run being resumed: its parent summary and the sub-runs that stay as they are. */
+export interface ResumeState {
+  summary: RunSummary;
+  completed: Record<string, SubrunSummary>;
 }
 
 /** How a run ended: its parent summary and the exit code of SPEC §5.5. */
@@ -84,10 +95,8 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 
     const dir = runDir(root, plan.run_id);
     mkdirSync(dir, { recursive: true });
-    writeJsonAtomic(path.join(dir, 'plan.json'), plan);
-    await copyInputs(root, plan.inputs.map((i) => path.resolve(root, i.file)), path.join(dir, 'inputs'));
-    const startedAt = req.now();
-    const start = initialRunSummary({ plan, unit: req.unit, host: req.host, versions: toolVersions(), startedAt, dryRun: req.dryRun });
+    const resume = req.resume;
+    const start = resume ? resumedStart(resume.summary) : await recordNewRun(req, dir);
     writeJsonAtomic(path.join(dir, 'summary.json'), start);
 
     const diagAdapters: Record<string, DiagAdapter> = {};
@@ -96,7 +105,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       if (isRailAdapter(a.data)) railAdapters.push(a.data);
       else diagAdapters[a.data.name] = a.data;
     }
-    await writeSysinfo(dir, req, diagAdapters);
+    await writeSysinfo(path.join(dir, resume ? 'sysinfo.resumed.json' : 'sysinfo.json'), req, diagAdapters);
 
     const missing = missingExecutables(plan, workspace);
     if (missing.length > 0 && !req.dryRun) {
@@ -120,7 +129,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
         result = await executePlan({
           plan, root, runDir: dir, unit: req.unit, adapters: diagAdapters,
           actuators: buildActuators(root, Object.keys(plan.rails), railAdapters, workspace.executables),
-          graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now,
+          graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: resume?.completed,
         });
       } finally {
         log.close();
@@ -137,7 +146,23 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   }
 }
 
-async function writeSysinfo(dir: string, req: SessionRequest, diags: Record<string, DiagAdapter>): Promise<void> {
+// A new run's folder: the plan, byte copies of its inputs, and its first summary.
+async function recordNewRun(req: SessionRequest, dir: string): Promise<RunSummary> {
+  const { plan, workspace } = req;
+  writeJsonAtomic(path.join(dir, 'plan.json'), plan);
+  // Input paths are relative to the workspace the plan was loaded from (a run's inputs/ for rerun-last).
+  const copied = await copyInputs(workspace.root, plan.inputs.map((i) => path.resolve(workspace.root, i.file)), path.join(dir, 'inputs'));
+  // Where each input's copy went, so rerun-last and resume can load the run's own files.
+  writeJsonAtomic(path.join(dir, 'inputs', inputsManifest), copied);
+  return initialRunSummary({ plan, unit: req.unit, host: req.host, versions: toolVersions(), startedAt: req.now(), dryRun: req.dryRun });
+}
+
+// A resumed run keeps its start time and record; its status is open again until it ends.
+function resumedStart(summary: RunSummary): RunSummary {
+  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null };
+}
+
+async function writeSysinfo(file: string, req: SessionRequest, diags: Record<string, DiagAdapter>): Promise<void> {
   const used = new Set(req.plan.subruns[0]?.steps.map((s) => s.adapter) ?? []);
   for (const r of Object.values(req.plan.rails)) if (r.adapter) used.add(r.adapter);
   const adapters: Record<string, { executable: string; sha256: string; version?: string }> = {};
@@ -154,5 +179,5 @@ async function writeSysinfo(dir: string, req: SessionRequest, diags: Record<stri
     adapters[name] = entry;
   }));
   const sysinfo = await collectSysinfo({ timeoutMs: 3000, rawHost: req.host.texts, extra: { versions: toolVersions(), adapters, host_origin: req.host.origin } });
-  writeJsonAtomic(path.join(dir, 'sysinfo.json'), sysinfo);
+  writeJsonAtomic(file, sysinfo);
 }

@@ -1,6 +1,16 @@
+import { readFileSync } from 'node:fs';
 import type { HostChoice } from '../workspace/host.js';
 import type { Plan } from '../plan/types.js';
 import { emptyCounts, type RunStatus, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+
+/** This boot's id (Linux), or null where the kernel does not provide one. */
+export function readBootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
 
 /** Fields of the parent summary fixed when the run starts. */
 export interface RunHeader {
@@ -45,6 +55,7 @@ export function initialRunSummary(h: RunHeader): RunSummary {
     versions: h.versions,
     inputs: plan.inputs,
     reason: null,
+    boot_id: readBootId(),
   };
 }
 

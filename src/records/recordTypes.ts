@@ -158,6 +158,8 @@ export interface RunSummary {
   versions: Record<string, string>;
   inputs: { file: string; sha256: string; role: string }[];
   reason: string | null;
+  /** Linux boot id when the run started: a resume on another boot means the host went down. */
+  boot_id?: string | null;
 }
 
 /** All-zero counts. */

@@ -8,7 +8,7 @@ import type { Validators } from '../config/validate.js';
 import { isRailAdapter, type Workspace } from '../config/workspaceTypes.js';
 import { checkMargin } from '../plan/checkMargin.js';
 import { resolveExecutable } from './executable.js';
-import { readSource } from './readSource.js';
+import { readSource, type KindProblem } from './readSource.js';
 
 export const policyFile = 'policy/safety.yaml';
 
@@ -19,6 +19,8 @@ export interface LoadOptions {
   margins?: string[];
   /** PATH used to resolve `search_path: true` executables. */
   envPath: string;
+  /** Folder whose diags/ holds the executables; default the root (differs for a run's inputs/ copies). */
+  executableRoot?: string;
 }
 
 /** Lists the YAML files of a workspace folder, sorted by name. */
@@ -37,11 +39,11 @@ export function displayPath(root: string, abs: string): string {
   return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel;
 }
 
-function adapterKind(data: unknown): SchemaKind | Problem {
+function adapterKind(data: unknown): SchemaKind | KindProblem {
   const kind = (data as { kind?: unknown }).kind ?? 'diag';
   if (kind === 'diag') return 'diag-adapter';
   if (kind === 'rail') return 'rail-adapter';
-  return { file: '', path: 'kind', message: `expected diag or rail, got ${JSON.stringify(kind)}`, hint: suggestionFor(String(kind), ['diag', 'rail'], 'kind') };
+  return { pointer: '/kind', message: `expected diag or rail, got ${JSON.stringify(kind)}`, hint: suggestionFor(String(kind), ['diag', 'rail'], 'kind') };
 }
 
 /** Reads and validates the workspace: every adapter, the policy, profiles, and the chosen flows and margins. */
@@ -50,12 +52,17 @@ export function loadWorkspace(validators: Validators, root: string, options: Loa
   function load<T>(kind: Parameters<typeof readSource>[1], abs: string) {
     const shown = displayPath(root, abs);
     const { loaded, problems: found } = readSource<T>(validators, kind, abs, shown);
-    problems.push(...found.map((p) => (p.file === '' ? { ...p, file: shown, line: p.line ?? 1, col: p.col ?? 1 } : p)));
+    problems.push(...found);
     return loaded;
   }
   const present = <T>(x: T | null): x is T => x !== null;
 
-  const adapters = listYamlFiles(root, 'adapters').map((f) => load<DiagAdapter | RailAdapter>(adapterKind, f)).filter(present);
+  const adapterFiles = listYamlFiles(root, 'adapters');
+  const adapterLoads = adapterFiles.map((f) => load<DiagAdapter | RailAdapter>(adapterKind, f));
+  const adapters = adapterLoads.filter(present);
+  // Adapters named by a file that failed to load (adapters/<name>.yaml): their problems are
+  // reported already, so flows and margins naming them are not flagged a second time.
+  const unloaded = adapterFiles.filter((_, i) => adapterLoads[i] === null).map((f) => path.basename(f).replace(/\.ya?ml$/, ''));
   const policyAbs = path.join(root, policyFile);
   const policy = existsSync(policyAbs) ? load<SafetyPolicy>('safety-policy', policyAbs) : null;
   if (!existsSync(policyAbs)) {
@@ -75,13 +82,13 @@ export function loadWorkspace(validators: Validators, root: string, options: Loa
   problems.push(...checkAdapters(adapters));
   const executables: Workspace['executables'] = {};
   for (const adapter of adapters) {
-    const { ref, problem } = resolveExecutable(root, adapter, options.envPath);
+    const { ref, problem } = resolveExecutable(options.executableRoot ?? root, adapter, options.envPath);
     if (problem) problems.push(problem);
     if (ref) executables[adapter.data.name] = ref;
   }
-  for (const flow of flows) problems.push(...checkFlow(flow, adapters));
+  for (const flow of flows) problems.push(...checkFlow(flow, adapters, unloaded));
   const diagNames = adapters.filter((a) => !isRailAdapter(a.data)).map((a) => a.data.name);
-  for (const margin of margins) problems.push(...checkMargin(margin, diagNames));
+  for (const margin of margins) problems.push(...checkMargin(margin, diagNames, unloaded));
 
   return { root, adapters, flows, margins, policy, profiles, executables, problems };
 }

@@ -1,0 +1,63 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { planSweep } from '../../plan/planSweep.js';
+import { isRunId, newRunId, randomHex6, runsDir } from '../../records/layout.js';
+import { loadHost } from '../../workspace/host.js';
+import type { CommandContext } from '../context.js';
+import { comparablePlan, loadRecordedInputs, readRecordedRun, type RecordedRun } from '../recordedInputs.js';
+import { startRun } from '../startRun.js';
+import { loadSweepInputs } from '../sweepInputs.js';
+import { graceSeconds } from './run.js';
+
+/** The most recent run whose status is `passed`, by start time. */
+export function findLastPassedRun(root: string): RecordedRun | null {
+  const dir = runsDir(root);
+  if (!existsSync(dir)) return null;
+  let best: RecordedRun | null = null;
+  for (const name of readdirSync(dir)) {
+    if (!isRunId(name) || !existsSync(path.join(dir, name, 'summary.json'))) continue;
+    let run: RecordedRun;
+    try {
+      run = readRecordedRun(root, name);
+    } catch {
+      continue; // damaged or foreign run folders are not candidates
+    }
+    if (run.summary.status !== 'passed' || run.summary.dry_run) continue;
+    if (!best || run.summary.started_at > best.summary.started_at) best = run;
+  }
+  return best;
+}
+
+/**
+ * `road_runner rerun-last`: re-executes the most recent passed run from its own inputs/ copies
+ * (or the current files with --from-files), with the same seed, unit and profile. The new
+ * plan must equal the old one except ids and timestamps.
+ */
+export default async function rerunLast(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
+  const graceS = graceSeconds(args.grace as number | undefined);
+  const last = findLastPassedRun(ctx.root);
+  if (!last) throw new UsageError(`no passed run in ${runsDir(ctx.root)} to re-run`, 'road_runner runs list shows the runs and their status');
+  const old = last.plan;
+  const fromFiles = Boolean(args.fromFiles);
+  const inputs = fromFiles
+    ? loadSweepInputs(ctx, old.inputs.find((i) => i.role === 'flow')!.file, old.inputs.find((i) => i.role === 'margin')!.file)
+    : loadRecordedInputs(ctx, last);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const now = new Date();
+  const { plan, decision } = planSweep({
+    workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: old.profile ?? 'none',
+    runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: old.seed, randomSeed: () => old.seed,
+  });
+  ctx.out(`re-running ${old.run_id} (unit ${last.summary.unit}, seed ${old.seed}) from ${fromFiles ? 'the current workspace files' : 'its inputs/ copies'}`);
+  if (!isDeepStrictEqual(comparablePlan(plan), comparablePlan(old))) {
+    if (!fromFiles) {
+      throw new UsageError(`the plan rebuilt from ${old.run_id}'s inputs differs from the one it ran`, 'the run folder may have been edited; compare plan.json files, or use --from-files');
+    }
+    ctx.out('note: the current files give a different plan than the original run (inputs changed since)');
+  }
+  return startRun(ctx, {
+    plan, inputs, host, selection: decision.selection, unit: last.summary.unit, yes: Boolean(args.yes), dryRun: false, graceS,
+  });
+}

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { ProfileSelection } from '../host/match.js';
+import type { Plan } from '../plan/types.js';
+import type { HostChoice } from '../workspace/host.js';
+import type { ResumeState } from '../execute/runSession.js';
+import { confirmRun, describeRunForConfirmation } from './confirm.js';
+import type { CommandContext } from './context.js';
+import { createBarProgress, createLineProgress } from './progress.js';
+import { trapInterrupts } from './signals.js';
+import type { SweepInputs } from './sweepInputs.js';
+
+/** A checked plan and everything needed to execute it. */
+export interface StartRequest {
+  plan: Plan;
+  inputs: SweepInputs;
+  host: HostChoice;
+  selection: ProfileSelection;
+  unit: string;
+  yes: boolean;
+  dryRun: boolean;
+  graceS: number;
+  resume?: ResumeState;
+}
+
+/** Confirms with the operator, executes under the lock with signal handling and progress, and prints the outcome. */
+export async function startRun(ctx: CommandContext, req: StartRequest): Promise<number> {
+  const { plan } = req;
+  const lines = describeRunForConfirmation(plan, req.host, req.selection, req.unit);
+  if (!req.dryRun && !(await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out }))) {
+    ctx.out('not started: nothing was changed');
+    return 0;
+  }
+  const interrupts = trapInterrupts(ctx.err);
+  const steps = plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0);
+  const view = ctx.isTTY && !req.dryRun ? await createBarProgress(steps) : createLineProgress(ctx.out);
+  try {
+    const { runSession } = await import('../execute/runSession.js');
+    const result = await runSession({
+      root: ctx.root, plan, workspace: req.inputs.workspace, validators: req.inputs.validators, host: req.host, unit: req.unit,
+      dryRun: req.dryRun, graceMs: req.graceS * 1000, signal: interrupts.signal, envPath: ctx.env.PATH ?? '',
+      progress: view.update, resume: req.resume,
+      onRecovered: (r) => ctx.err(`recovered crashed run ${r.run_id}: ${r.rails.map((x) => `${x.rail} back at ${x.read_back}`).join(', ') || 'no rails were touched'}; it is marked crashed`),
+      now: () => new Date(),
+    });
+    view.stop();
+    const s = result.summary;
+    const c = s.counts;
+    ctx.out('');
+    ctx.out(`run ${s.run_id}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`);
+    ctx.out(`  steps: ${c.passed} passed, ${c.failed} failed, ${c.timeout} timed out, ${c.error} errors, ${c.interrupted} interrupted, ${c.skipped} skipped`);
+    ctx.out(`  sub-runs: ${s.subruns.filter((x) => x.status === 'passed').length} passed of ${s.subruns.length}`);
+    ctx.out(`  records: ${path.relative(ctx.cwd, result.runDir) || result.runDir}`);
+    return result.exitCode;
+  } finally {
+    view.stop();
+    interrupts.dispose();
+  }
+}
