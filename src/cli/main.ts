@@ -76,6 +76,14 @@ function buildParser(argv: string[]) {
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
         .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL when a step times out (default 5)' }),
       lazy(() => import('./commands/run.js')))
+    .command('report', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
+      y.option('run-id', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' }),
+      lazy(() => import('./commands/report.js')))
+    .command('export', 'Every step of a run as one table: csv, json or junit', (y) =>
+      y.option('run', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' })
+        .option('format', { choices: ['csv', 'json', 'junit'] as const, demandOption: true, describe: 'Output format' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'Output file (default runs/<ID>/export.<csv|json|xml>); - for stdout' }),
+      lazy(() => import('./commands/export.js')))
     .command('rerun-last', 'Re-execute the most recent passed run from its inputs/ copies, same seed and unit', (y) =>
       y.option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
         .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })

@@ -50,6 +50,12 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     ctx.out(`  steps: ${c.passed} passed, ${c.failed} failed, ${c.timeout} timed out, ${c.error} errors, ${c.interrupted} interrupted, ${c.skipped} skipped`);
     ctx.out(`  sub-runs: ${s.subruns.filter((x) => x.status === 'passed').length} passed of ${s.subruns.length}`);
     ctx.out(`  records: ${path.relative(ctx.cwd, result.runDir) || result.runDir}`);
+    ctx.out(`  report: ${path.relative(ctx.cwd, path.join(result.runDir, 'report.html'))}`);
+    for (const w of result.reportWarnings) ctx.err(`warning: ${w}`);
+    if (result.restoreFailed) {
+      ctx.err(`road_runner: WARNING: a rail could not be verified back at nominal, so the host may still be margined (${s.reason ?? 'see the run summary'})`);
+      ctx.err('  fix: check the rail controller and its read-back, then run `road_runner recover` (the crash journal is kept for it)');
+    }
     return result.exitCode;
   } finally {
     view.stop();

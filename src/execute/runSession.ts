@@ -56,6 +56,10 @@ export interface SessionResult {
   summary: RunSummary;
   exitCode: number;
   runDir: string;
+  /** A rail could not be verified back at nominal: the crash journal was kept for `recover`. */
+  restoreFailed: boolean;
+  /** Anything the report renderer could not show; the run itself is unaffected. */
+  reportWarnings: string[];
 }
 
 /** Exit code of §5.5 for a finished run. */
@@ -66,15 +70,23 @@ export function exitCodeFor(status: RunSummary['status'], signalName: string | n
   return ExitCode.ok;
 }
 
-function missingExecutables(plan: Plan, workspace: Workspace): string[] {
+/** An adapter whose executable cannot be run: what is wrong and what to do about it. */
+interface MissingExecutable {
+  cause: string;
+  fix: string;
+}
+
+function missingExecutables(plan: Plan, workspace: Workspace): MissingExecutable[] {
   const names = new Set<string>(plan.subruns[0]?.steps.map((s) => s.adapter) ?? []);
   for (const rail of Object.values(plan.rails)) if (rail.adapter) names.add(rail.adapter);
-  const out: string[] = [];
+  const out: MissingExecutable[] = [];
   for (const name of names) {
     const ref = workspace.executables[name];
-    if (!ref || !ref.found) {
-      out.push(`adapter ${name}: executable ${ref?.ref ?? '?'} ${ref?.kind === 'path' ? 'is not on PATH (install it, e.g. apt-get install ' + ref.ref + ')' : 'is missing or not executable (put it in diags/ and chmod +x it)'}`);
-    }
+    if (ref?.found) continue;
+    const file = ref?.ref ?? '?';
+    out.push(ref?.kind === 'path'
+      ? { cause: `adapter ${name}: executable ${file} is not on PATH`, fix: `install ${file} (e.g. apt-get install ${file})` }
+      : { cause: `adapter ${name}: executable ${file} is missing or not executable`, fix: `put ${file} in place and chmod +x it` });
   }
   return out;
 }
@@ -109,9 +121,13 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 
     const missing = missingExecutables(plan, workspace);
     if (missing.length > 0 && !req.dryRun) {
-      const summary = finalRunSummary(start, [], { status: 'aborted', reason: missing.join('; '), exitCode: ExitCode.runtime, endedAt: req.now() });
+      const reason = missing.map((m) => `${m.cause} (${m.fix})`).join('; ');
+      const summary = finalRunSummary(start, [], { status: 'aborted', reason, exitCode: ExitCode.runtime, endedAt: req.now() });
       writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-      throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${missing.join('; ')}`, `the run folder ${path.relative(process.cwd(), dir)} records this`);
+      await writeReports(root, plan.run_id);
+      // One line with the cause (and where it is recorded), then the fix as the hint.
+      throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${missing.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
+        [...new Set(missing.map((m) => m.fix))].join('; '));
     }
 
     let result: ExecutionResult;
@@ -140,9 +156,22 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
     const summary = finalRunSummary(start, result.subruns, { status: result.status, reason: result.reason, exitCode, endedAt: req.now() });
     writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-    return { summary, exitCode, runDir: dir };
+    const reportWarnings = await writeReports(root, plan.run_id);
+    return { summary, exitCode, runDir: dir, restoreFailed: result.restoreFailed, reportWarnings };
   } finally {
     await lock.release();
+  }
+}
+
+// Reports are written at the end of every run, also failed, interrupted and aborted ones. A
+// report problem never changes the run's outcome: it comes back as a warning.
+async function writeReports(root: string, runId: string): Promise<string[]> {
+  try {
+    const { renderReports } = await import('../report/render.js');
+    const r = await renderReports(root, runId);
+    return r.warnings;
+  } catch (error) {
+    return [`reports not written: ${(error as Error).message}`];
   }
 }
 

@@ -1,0 +1,111 @@
+// The rows of an export: one per executed step (a step_end event), joined with the
+// step_start of the same sub-run and index for its params and margins. Two streaming passes
+// over steps.ldjson: the first learns the column set (and totals), the second yields rows.
+// Only the steps started but not yet ended are held in memory.
+
+import { readEvents } from '../records/eventReader.js';
+
+/** The fixed leading columns of every export (SPEC §9), in order. */
+export const BASE_COLUMNS = ['run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at'] as const;
+
+/** A cell of an export row. */
+export type ExportValue = string | number | boolean | null;
+
+/** The columns of one export, and the totals the JUnit writer needs up front. */
+export interface ExportShape {
+  columns: string[];
+  rows: number;
+  byStatus: Record<string, number>;
+  durationMs: number;
+}
+
+/** One row, its values in column order, with what the JUnit writer shows beside the columns. */
+export interface ExportRow {
+  values: ExportValue[];
+  error: string | null;
+  signal: string | null;
+}
+
+/** Position of each column in a row (`columnIndex(columns).get('status')`). */
+export function indexColumns(columns: string[]): Map<string, number> {
+  return new Map(columns.map((c, i) => [c, i]));
+}
+
+/** Options of the passes. */
+export interface PassOptions {
+  onTornLine?: (text: string) => void;
+}
+
+/** First pass: every margin, param and metric name (each group sorted), and the totals. */
+export async function collectExportShape(stepsPath: string, options: PassOptions = {}): Promise<ExportShape> {
+  const margins = new Set<string>();
+  const params = new Set<string>();
+  const metrics = new Set<string>();
+  const byStatus: Record<string, number> = {};
+  let rows = 0;
+  let durationMs = 0;
+  for await (const e of readEvents(stepsPath, { onTornLine: options.onTornLine })) {
+    if (e.event === 'step_start') {
+      for (const k of keysOf(e.margins)) margins.add(k);
+      for (const k of keysOf(e.params)) params.add(k);
+    } else if (e.event === 'step_end') {
+      for (const k of keysOf(e.metrics)) metrics.add(k);
+      rows += 1;
+      const status = String(e.status);
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      durationMs += typeof e.duration_ms === 'number' ? e.duration_ms : 0;
+    }
+  }
+  const prefixed = (prefix: string, names: Set<string>) => [...names].sort().map((n) => `${prefix}${n}`);
+  return {
+    columns: [...BASE_COLUMNS, ...prefixed('margin_', margins), ...prefixed('param_', params), ...prefixed('metric_', metrics)],
+    rows,
+    byStatus,
+    durationMs,
+  };
+}
+
+/** Second pass: the rows in file order, each with every column (null where a step has no value). */
+export async function* streamExportRows(stepsPath: string, runId: string, unit: string, columns: string[]): AsyncGenerator<ExportRow> {
+  const index = indexColumns(columns);
+  const open = new Map<string, { margins: unknown; params: unknown }>();
+  for await (const e of readEvents(stepsPath)) {
+    const key = `${String(e.subrun_id)}#${String(e.index)}`;
+    if (e.event === 'step_start') {
+      open.set(key, { margins: e.margins, params: e.params });
+      continue;
+    }
+    if (e.event !== 'step_end') continue;
+    const start = open.get(key);
+    open.delete(key);
+    const values: ExportValue[] = [
+      typeof e.run_id === 'string' ? e.run_id : runId, asValue(e.subrun_id), unit, asValue(e.index), asValue(e.step_id),
+      asValue(e.adapter), asValue(e.status), asValue(e.exit_code), asValue(e.duration_ms), asValue(e.started_at), asValue(e.ended_at),
+    ];
+    values.length = columns.length;
+    values.fill(null, BASE_COLUMNS.length);
+    copyPrefixed(values, index, 'margin_', start?.margins);
+    copyPrefixed(values, index, 'param_', start?.params);
+    copyPrefixed(values, index, 'metric_', e.metrics);
+    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null };
+  }
+}
+
+// Copies only the columns the first pass found (a name first seen after it cannot appear).
+function copyPrefixed(values: ExportValue[], index: Map<string, number>, prefix: string, source: unknown): void {
+  if (typeof source !== 'object' || source === null || Array.isArray(source)) return;
+  for (const k in source) {
+    const at = index.get(prefix + k);
+    if (at !== undefined) values[at] = asValue((source as Record<string, unknown>)[k]);
+  }
+}
+
+function asValue(v: unknown): ExportValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return JSON.stringify(v);
+}
+
+function keysOf(value: unknown): string[] {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
+}

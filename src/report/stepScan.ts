@@ -1,0 +1,152 @@
+// One streaming pass over steps.ldjson that keeps only what a report shows: counts over all
+// steps, the worst step of each sub-run, the first rows of the steps table and the first
+// failures. Memory grows with the number of sub-runs, never with the number of steps.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { RECORD_FILES } from '../records/layout.js';
+import { readEvents } from '../records/eventReader.js';
+import { RrError } from '../errors.js';
+import { isFailureStatus, pickWorseStatus, type EndedStepStatus } from './outcome.js';
+
+/** One executed step as the report shows it. */
+export interface StepRow {
+  subrun_id: string;
+  index: number;
+  step_id: string;
+  adapter: string;
+  status: EndedStepStatus;
+  exit_code: number | null;
+  signal: string | null;
+  duration_ms: number | null;
+  metrics: Record<string, number | string>;
+  error: string | null;
+  log_name: string | null;
+}
+
+/** What the steps of one sub-run came to. */
+export interface SubrunSteps {
+  worst: EndedStepStatus | null;
+  steps: number;
+  duration_ms: number;
+}
+
+/** Everything the report needs from steps.ldjson. */
+export interface StepScan {
+  found: boolean;
+  counts: Record<EndedStepStatus, number>;
+  total: number;
+  rows: StepRow[];
+  failures: StepRow[];
+  failuresTotal: number;
+  bySubrun: Map<string, SubrunSteps>;
+  marginIssues: string[];
+  marginIssuesTotal: number;
+  metricNames: string[];
+  /** Torn last line, corrupt line: already worded. */
+  warnings: string[];
+  problems: string[];
+}
+
+/** Limits of a scan. */
+export interface ScanLimits {
+  rows: number;
+  failures: number;
+  marginIssues: number;
+}
+
+/** Streams a run's steps.ldjson and aggregates it within the limits. */
+export async function scanSteps(runFolder: string, limits: ScanLimits): Promise<StepScan> {
+  const path = join(runFolder, RECORD_FILES.steps);
+  const scan: StepScan = {
+    found: existsSync(path), counts: { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0 }, total: 0,
+    rows: [], failures: [], failuresTotal: 0, bySubrun: new Map(), marginIssues: [], marginIssuesTotal: 0,
+    metricNames: [], warnings: [], problems: [],
+  };
+  if (!scan.found) return scan;
+  const metricNames = new Set<string>();
+  const open = new Map<string, { log_name: string | null; step_id: string; adapter: string }>();
+  try {
+    for await (const e of readEvents(path, { onTornLine: (text) => scan.warnings.push(`${path}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })) {
+      const subrun = String(e.subrun_id ?? '');
+      if (e.event === 'step_start') {
+        open.set(`${subrun}#${String(e.index)}`, { log_name: asString(e.log_name), step_id: String(e.step_id ?? ''), adapter: String(e.adapter ?? '') });
+      } else if (e.event === 'step_end') {
+        const key = `${subrun}#${String(e.index)}`;
+        const start = open.get(key);
+        open.delete(key);
+        const row = toRow(e, subrun, start?.log_name ?? null);
+        for (const name of Object.keys(row.metrics)) metricNames.add(name);
+        addRow(scan, row, limits);
+      } else if ((e.event === 'margin_set' || e.event === 'margin_restore') && e.ok === false) {
+        scan.marginIssuesTotal += 1;
+        if (scan.marginIssues.length < limits.marginIssues) scan.marginIssues.push(describeMarginIssue(e));
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof RrError)) throw err;
+    scan.problems.push(`${err.message} — events after that line are not in the report${err.hint ? `; ${err.hint}` : ''}`);
+  }
+  for (const [key, start] of open) {
+    const cut = key.lastIndexOf('#');
+    addRow(scan, {
+      subrun_id: key.slice(0, cut), index: Number(key.slice(cut + 1)), step_id: start.step_id, adapter: start.adapter,
+      status: 'interrupted', exit_code: null, signal: null, duration_ms: null, metrics: {},
+      error: 'started but no step_end was recorded (road_runner was killed or crashed)', log_name: start.log_name,
+    }, limits);
+  }
+  scan.metricNames = [...metricNames].sort();
+  return scan;
+}
+
+function addRow(scan: StepScan, row: StepRow, limits: ScanLimits): void {
+  scan.total += 1;
+  scan.counts[row.status] += 1;
+  const agg = scan.bySubrun.get(row.subrun_id) ?? { worst: null, steps: 0, duration_ms: 0 };
+  agg.worst = pickWorseStatus(agg.worst, row.status);
+  agg.steps += 1;
+  agg.duration_ms += row.duration_ms ?? 0;
+  scan.bySubrun.set(row.subrun_id, agg);
+  if (scan.rows.length < limits.rows) scan.rows.push(row);
+  if (isFailureStatus(row.status)) {
+    scan.failuresTotal += 1;
+    if (scan.failures.length < limits.failures) scan.failures.push(row);
+  }
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['passed', 'failed', 'timeout', 'error', 'interrupted']);
+
+function toRow(e: Record<string, unknown>, subrun: string, logName: string | null): StepRow {
+  const status = STATUSES.has(String(e.status)) ? (e.status as EndedStepStatus) : 'error';
+  return {
+    subrun_id: subrun,
+    index: Number(e.index),
+    step_id: String(e.step_id ?? ''),
+    adapter: String(e.adapter ?? ''),
+    status,
+    exit_code: typeof e.exit_code === 'number' ? e.exit_code : null,
+    signal: asString(e.signal),
+    duration_ms: typeof e.duration_ms === 'number' ? e.duration_ms : null,
+    metrics: readMetrics(e.metrics),
+    error: STATUSES.has(String(e.status)) ? asString(e.error) : `unknown step status ${JSON.stringify(e.status)}; ${asString(e.error) ?? ''}`,
+    log_name: logName,
+  };
+}
+
+function readMetrics(value: unknown): Record<string, number | string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'number' ? v : String(v);
+  return out;
+}
+
+function describeMarginIssue(e: Record<string, unknown>): string {
+  const what = e.event === 'margin_set' ? `set ${String(e.rail)} to ${String(e.requested)}` : `restore ${String(e.rail)} to ${String(e.requested)}`;
+  const where = e.subrun_id ? ` in ${String(e.subrun_id)}` : '';
+  const back = e.read_back === null || e.read_back === undefined ? 'no read-back' : `read back ${String(e.read_back)}`;
+  return `${e.ts ? `${String(e.ts)} ` : ''}${what}${where} failed (${back})${e.error ? `: ${String(e.error)}` : ''}`;
+}
+
+function asString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

@@ -1,0 +1,79 @@
+// The last lines of a diagnostic's stdout or stderr, read backwards from the end of the file
+// in small blocks: a log of several gigabytes costs no more than a short one.
+
+import { open } from 'node:fs/promises';
+
+/** The end of a log file. */
+export interface LogTail {
+  /** The last lines (at most the number asked for), without their newlines. */
+  lines: string[];
+  /** There is more in the file before these lines. */
+  truncated: boolean;
+  /** The file does not exist (or is not readable): `reason` says why. */
+  missing: boolean;
+  reason: string | null;
+  /** Size of the whole file in bytes. */
+  size: number;
+}
+
+/** Options of readTail. */
+export interface ReadTailOptions {
+  maxLines?: number;
+  /** Never read more than this many bytes from the end. */
+  maxBytes?: number;
+  /** Lines longer than this are cut, with an ellipsis. */
+  maxLineChars?: number;
+}
+
+const BLOCK = 8 * 1024;
+
+/** Reads the last `maxLines` lines of a file without reading the rest of it. */
+export async function readTail(path: string, options: ReadTailOptions = {}): Promise<LogTail> {
+  const maxLines = options.maxLines ?? 20;
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const maxLineChars = options.maxLineChars ?? 400;
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { lines: [], truncated: false, missing: true, reason: code === 'ENOENT' ? 'no such file' : (err as Error).message, size: 0 };
+  }
+  try {
+    const { size } = await handle.stat();
+    const blocks: Buffer[] = [];
+    let start = size;
+    let newlines = 0;
+    // Read until the block holds one newline more than the lines wanted (the boundary of the first).
+    while (start > 0 && size - start < maxBytes && newlines <= maxLines) {
+      const length = Math.min(BLOCK, start, maxBytes - (size - start));
+      start -= length;
+      const block = Buffer.alloc(length);
+      await handle.read(block, 0, length, start);
+      blocks.unshift(block);
+      for (const byte of block) if (byte === 0x0a) newlines += 1;
+    }
+    return { ...splitTail(Buffer.concat(blocks), start > 0, maxLines, maxLineChars), missing: false, reason: null, size };
+  } finally {
+    await handle.close();
+  }
+}
+
+// Cuts the bytes read into the last lines. When more precedes them, the first line is only
+// the end of a longer one: dropped if there are enough lines, else kept after an ellipsis.
+function splitTail(bytes: Buffer, moreBefore: boolean, maxLines: number, maxLineChars: number): { lines: string[]; truncated: boolean } {
+  const lines = bytes.toString('utf8').split('\n').map((line) => line.replace(/\r$/, ''));
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  let partial = moreBefore;
+  const dropped = Math.max(0, lines.length - maxLines);
+  if (dropped > 0) {
+    lines.splice(0, dropped);
+    partial = false;
+  }
+  const out = lines.map((line, i) => (i === 0 && partial ? `…${line.slice(-maxLineChars)}` : cutLine(line, maxLineChars)));
+  return { lines: out, truncated: moreBefore || dropped > 0 };
+}
+
+function cutLine(line: string, max: number): string {
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

@@ -1,0 +1,148 @@
+// Assembles everything the report templates show into one plain object: the run header,
+// bounds, the shmoo (SVG and text), the sub-run and step tables, failure details with log
+// tails, margin problems and the host summary. Templates only lay it out.
+
+import { basename, join } from 'node:path';
+import type { RunSummary } from '../records/recordTypes.js';
+import { subrunDir } from '../records/layout.js';
+import { formatDuration, formatPairs, showValue } from './format.js';
+import { classifySubrun, OUTCOMES, type SubrunOutcome } from './outcome.js';
+import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords } from './runData.js';
+import { placeSubruns, type ShmooPoint } from './shmooGrid.js';
+import { layoutShmoo } from './shmooSvg.js';
+import { drawShmooText } from './shmooText.js';
+import type { StepRow, StepScan } from './stepScan.js';
+import { summarizeSysinfo } from './sysinfoView.js';
+import { readTail, type LogTail } from './tail.js';
+
+/** Caps of the tables (counts always cover everything). */
+export const REPORT_LIMITS = { steps: 2000, subruns: 2000, failures: 50, marginIssues: 50, tailLines: 20 } as const;
+
+type Pair = { label: string; value: string };
+
+/** Builds the template context of a run's report. */
+export async function buildReportView(root: string, records: RunRecords, scan: StepScan) {
+  const { summary, plan } = records;
+  const entries = listSubrunEntries(records);
+  const axes = listAxisViews(plan, entries);
+  const points: ShmooPoint[] = entries.map((s) => ({ id: s.id, point: s.point, outcome: classifySubrun(s.status, scan.bySubrun.get(s.id)?.worst ?? null) }));
+  const grid = placeSubruns(axes, points);
+  const outcomeCounts = new Map<SubrunOutcome, number>();
+  for (const p of points) outcomeCounts.set(p.outcome, (outcomeCounts.get(p.outcome) ?? 0) + 1);
+  const troubled = entries.filter((s) => s.status === 'aborted' || s.status === 'crashed' || s.status === 'interrupted').map((s) => s.id);
+  const reasons = readSubrunReasons(root, records.runId, troubled, REPORT_LIMITS.failures);
+  return {
+    run: describeRun(records),
+    host: describeHost(summary),
+    profile: { name: summary?.profile ?? plan?.profile ?? null, reasons: summary?.profile_reasons ?? plan?.profile_reasons ?? [] },
+    bounds: describeBounds(summary?.bounds ?? plan?.bounds ?? null),
+    stepCounts: Object.entries(summary?.counts ?? scan.counts).map(([status, count]) => ({ status, count: Number(count) })),
+    countsSource: summary ? 'summary.json' : 'steps.ldjson',
+    shmoo: {
+      kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
+      axes, svgPanels: layoutShmoo(grid), textPanels: drawShmooText(grid), cellCount: points.length,
+      legend: OUTCOMES.map((o) => ({ ...o, count: outcomeCounts.get(o.outcome) ?? 0 })),
+    },
+    subruns: {
+      total: entries.length,
+      rows: entries.slice(0, REPORT_LIMITS.subruns).map((s, i) => {
+        const steps = scan.bySubrun.get(s.id);
+        return {
+          id: s.id, index: s.index, outcome: points[i]!.outcome, status: s.status ?? 'unknown',
+          point: formatPairs(s.point), margins: formatPairs(s.margins), steps: steps?.steps ?? 0,
+          duration: formatDuration(steps?.duration_ms), reason: reasons.get(s.id) ?? '',
+        };
+      }),
+    },
+    steps: { total: scan.total, found: scan.found, rows: scan.rows.map(describeStep), metricNames: scan.metricNames },
+    failures: { total: scan.failuresTotal, items: await Promise.all(scan.failures.map((row) => describeFailure(root, records.runId, row))) },
+    marginIssues: { total: scan.marginIssuesTotal, items: scan.marginIssues },
+    sysinfo: summarizeSysinfo(records.sysinfo),
+    inputs: summary?.inputs ?? plan?.inputs ?? [],
+    limits: REPORT_LIMITS,
+  };
+}
+
+/** The context object the templates receive (plus `warnings` and `problems`). */
+export type ReportView = Awaited<ReturnType<typeof buildReportView>>;
+
+function describeRun({ runId, summary, plan }: RunRecords) {
+  const versions = Object.entries(summary?.versions ?? {}).map(([name, value]) => ({ name, value: String(value) }));
+  return {
+    id: runId,
+    unit: summary?.unit ?? null,
+    status: summary?.status ?? 'unknown (no summary.json)',
+    flow: summary?.flow ?? plan?.flow ?? null,
+    margin: summary?.margin ?? plan?.margin ?? null,
+    combine: plan?.combine ?? null,
+    seed: summary?.seed ?? plan?.seed ?? null,
+    seedSource: plan?.seed_source ?? null,
+    startedAt: summary?.started_at ?? null,
+    endedAt: summary?.ended_at ?? null,
+    duration: formatDuration(summary?.duration_ms),
+    exitCode: summary?.exit_code ?? null,
+    dryRun: summary?.dry_run ?? false,
+    reason: summary?.reason ?? null,
+    version: summary?.versions?.road_runner ?? null,
+    versions,
+  };
+}
+
+function describeHost(summary: RunSummary | null): Pair[] {
+  const h = summary?.host;
+  if (!h) return [];
+  return [
+    { label: 'hostname', value: showValue(h.hostname) }, { label: 'model', value: showValue(h.model) },
+    { label: 'vendor', value: showValue(h.vendor) }, { label: 'arch', value: showValue(h.arch) },
+    { label: 'cores', value: showValue(h.cores) }, { label: 'kernel', value: showValue(h.kernel) },
+    { label: 'detected from', value: showValue(h.origin) },
+  ];
+}
+
+function describeBounds(bounds: RunSummary['bounds'] | null) {
+  if (!bounds) return null;
+  const rows = (ranges: RunSummary['bounds']['rails'] | undefined) => Object.entries(ranges ?? {}).map(([name, b]) => ({
+    name, min: showValue(b.min), max: showValue(b.max),
+    source: [...new Set([b.min_source, b.max_source].filter((s): s is string => typeof s === 'string'))].join(', '),
+  }));
+  const l = bounds.limits;
+  const limits: Pair[] = l ? [
+    { label: 'max sub-runs', value: `${showValue(l.max_subruns)} (${showValue(l.max_subruns_source)})` },
+    { label: 'max step timeout s', value: l.max_step_timeout_s === undefined ? '—' : `${l.max_step_timeout_s} (${showValue(l.max_step_timeout_s_source)})` },
+  ] : [];
+  return { rails: rows(bounds.rails), params: rows(bounds.params), limits, requireAll: bounds.require_bounds_for_all_rails };
+}
+
+function describeStep(row: StepRow) {
+  return {
+    subrun_id: row.subrun_id, index: row.index, step_id: row.step_id, adapter: row.adapter, status: row.status,
+    exit_code: showValue(row.exit_code), signal: row.signal ?? '', duration: formatDuration(row.duration_ms),
+    metrics: formatPairs(row.metrics), error: row.error ?? '',
+  };
+}
+
+async function describeFailure(root: string, runId: string, row: StepRow) {
+  const logs = await readLogTails(root, runId, row);
+  return { ...describeStep(row), ...logs };
+}
+
+// The stderr and stdout tails of a step; a missing log or a name that is not a plain file name says so.
+async function readLogTails(root: string, runId: string, row: StepRow): Promise<{ stderr: LogTail & { file: string }; stdout: LogTail & { file: string } }> {
+  const none = (file: string, reason: string) => ({ lines: [], truncated: false, missing: true, reason, size: 0, file });
+  if (row.log_name === null || basename(row.log_name) !== row.log_name || row.log_name === '..') {
+    const why = row.log_name === null ? 'no step_start recorded the log name' : `unsafe log name ${JSON.stringify(row.log_name)}`;
+    return { stderr: none('', why), stdout: none('', why) };
+  }
+  let dir: string;
+  try {
+    dir = subrunDir(root, runId, row.subrun_id);
+  } catch {
+    const why = `sub-run id ${JSON.stringify(row.subrun_id)} is not one of run ${runId}`;
+    return { stderr: none('', why), stdout: none('', why) };
+  }
+  const read = async (stream: 'stderr' | 'stdout') => ({
+    ...(await readTail(join(dir, stream, row.log_name!), { maxLines: REPORT_LIMITS.tailLines })),
+    file: `${row.subrun_id}/${stream}/${row.log_name}`,
+  });
+  return { stderr: await read('stderr'), stdout: await read('stdout') };
+}
