@@ -1,7 +1,7 @@
 import type { Problem } from '../errors.js';
 import { checkParamValue } from './paramValue.js';
 import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
-import { suggestionFor } from './suggest.js';
+import { closest, suggestionFor } from './suggest.js';
 import { isRailAdapter, type Loaded } from './workspaceTypes.js';
 import { escapePointer, problemAt } from './yamlSource.js';
 
@@ -37,20 +37,23 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
     ];
     for (const [ptr, regex] of regexes) {
       const err = regex === undefined ? null : regexError(regex);
-      if (err) problems.push(problemAt(source, ptr, `invalid regular expression: ${err}`));
+      if (err) problems.push(problemAt(source, ptr, `invalid regular expression ${err}`, regexHint));
     }
   }
   return problems;
 }
 
+// V8 says `Invalid regular expression: /x(/: Unterminated group`; keep the part after the prefix.
 function regexError(regex: string): string | null {
   try {
     new RegExp(regex);
     return null;
   } catch (e) {
-    return (e as Error).message;
+    return (e as Error).message.replace(/^Invalid regular expression: /, '');
   }
 }
+
+const regexHint = 'regexes use JavaScript syntax; put a backslash before ( ) [ ] { } . * + ? to match the character itself';
 
 function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: ParamSpec): Problem[] {
   const ptr = `/params/${escapePointer(name)}`;
@@ -61,7 +64,7 @@ function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: P
   }
   if (spec.pattern !== undefined) {
     const err = regexError(spec.pattern);
-    if (err) problems.push(problemAt(source, `${ptr}/pattern`, `invalid regular expression: ${err}`));
+    if (err) problems.push(problemAt(source, `${ptr}/pattern`, `invalid regular expression ${err}`, regexHint));
   }
   if (spec.default !== undefined) {
     const why = checkParamValue(spec, spec.default);
@@ -70,12 +73,29 @@ function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: P
   return problems;
 }
 
-/** Checks a flow against the adapters: known adapters and params, valid values, unique step ids. */
-export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[]): Problem[] {
+// What a param accepts, said in a hint after a value that does not fit.
+function describeAccepted(adapter: Loaded<DiagAdapter>, name: string, spec: ParamSpec, value: unknown): string {
+  if (spec.type === 'enum' && typeof value === 'string') {
+    const near = closest(value, (spec.values ?? []).map(String));
+    if (near !== undefined) return `did you mean "${near}"?`;
+  }
+  const range = spec.min !== undefined && spec.max !== undefined ? ` from ${spec.min} to ${spec.max}`
+    : spec.min !== undefined ? ` of at least ${spec.min}` : spec.max !== undefined ? ` of at most ${spec.max}` : '';
+  const kinds = { integer: 'a whole number', number: 'a number', boolean: 'true or false', string: 'text', enum: 'one of its values' };
+  const pattern = spec.type === 'string' && spec.pattern !== undefined ? ` matching /${spec.pattern}/` : '';
+  return `param "${name}" of ${adapter.source.file} takes ${kinds[spec.type]}${range}${pattern}`;
+}
+
+/**
+ * Checks a flow against the adapters: known adapters and params, valid values, unique step
+ * ids. Steps naming an adapter in `unloaded` (a file that failed to load) are skipped.
+ */
+export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[], unloaded: string[] = []): Problem[] {
   const { source, data } = flow;
   const problems: Problem[] = [];
-  const diags = new Map<string, DiagAdapter>();
-  for (const a of adapters) if (!isRailAdapter(a.data)) diags.set(a.data.name, a.data);
+  const diags = new Map<string, Loaded<DiagAdapter>>();
+  // The first adapter of a name wins, as checkAdapters reports the later ones.
+  for (const a of adapters) if (!isRailAdapter(a.data) && !diags.has(a.data.name)) diags.set(a.data.name, a as Loaded<DiagAdapter>);
   const ids = new Map<string, number>();
   data.steps.forEach((step, i) => {
     const base = `/steps/${i}`;
@@ -83,14 +103,16 @@ export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[]): Problem[]
     if (first !== undefined) {
       problems.push(problemAt(source, `${base}/id`, `step id "${step.id}" is already used by steps[${first}]`, 'step ids must be unique within a flow'));
     } else ids.set(step.id, i);
-    const adapter = diags.get(step.adapter);
-    if (!adapter) {
+    const loadedAdapter = diags.get(step.adapter);
+    if (!loadedAdapter && unloaded.includes(step.adapter)) return;
+    if (!loadedAdapter) {
       const isRail = adapters.some((a) => a.data.name === step.adapter);
       problems.push(problemAt(source, `${base}/adapter`,
         isRail ? `"${step.adapter}" is a rail actuator, not a diagnostic` : `unknown adapter "${step.adapter}"`,
         suggestionFor(step.adapter, [...diags.keys()], 'diagnostic adapter')));
       return;
     }
+    const adapter = loadedAdapter.data;
     const specs = adapter.params ?? {};
     const known = Object.keys(specs);
     for (const [name, value] of Object.entries(step.params ?? {})) {
@@ -101,7 +123,7 @@ export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[]): Problem[]
         continue;
       }
       const why = checkParamValue(spec, value);
-      if (why) problems.push(problemAt(source, ptr, why));
+      if (why) problems.push(problemAt(source, ptr, why, describeAccepted(loadedAdapter, name, spec, value)));
       if (step.sweep?.[name] !== undefined) {
         problems.push(problemAt(source, ptr, `param "${name}" is set in both params and sweep`, 'keep it in one of the two', true));
       }
@@ -115,7 +137,7 @@ export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[]): Problem[]
       }
       values.forEach((value, k) => {
         const why = checkParamValue(spec, value);
-        if (why) problems.push(problemAt(source, `${ptr}/${k}`, why));
+        if (why) problems.push(problemAt(source, `${ptr}/${k}`, why, describeAccepted(loadedAdapter, name, spec, value)));
       });
     }
     for (const [name, spec] of Object.entries(specs)) {

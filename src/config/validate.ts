@@ -21,7 +21,8 @@ export function validateSource(validators: Validators, kind: SchemaKind, source:
   const validate = validators[kind];
   if (validate(source.data)) return [];
   const errors = dropNoise(validate.errors ?? []);
-  return errors.map((e) => describeError(e, source));
+  // In the order of the file, so the list reads top to bottom.
+  return errors.map((e) => describeError(e, source)).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
 }
 
 // anyOf branches and the inner errors of propertyNames repeat what the outer error says.
@@ -82,7 +83,9 @@ function describeError(e: ErrorObject, source: SourceFile): Problem {
     case 'maxProperties':
       if (schema?.maxProperties === 1) {
         const keys = Object.keys(schema.properties ?? {});
-        return problemAt(source, ptr, `expected exactly one of ${keys.join(', ')}`);
+        const given = e.data && typeof e.data === 'object' ? Object.keys(e.data) : [];
+        return problemAt(source, ptr, `expected exactly one of ${keys.join(', ')}, got ${given.length === 0 ? 'none' : given.join(' and ')}`,
+          given.length > 1 ? `keep one of ${given.join(', ')}` : undefined);
       }
       return problemAt(source, ptr, `expected at least ${String(e.params.limit)} entr${e.params.limit === 1 ? 'y' : 'ies'}`);
     case 'pattern':

@@ -23,20 +23,24 @@ export function parseYamlSource(text: string, file: string): { source: SourceFil
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const problems: Problem[] = doc.errors.map((err) => {
-    const pos = err.linePos?.[0];
-    return {
-      file,
-      line: pos?.line,
-      col: pos?.col,
-      path: '',
-      message: `YAML syntax error: ${firstLine(err.message)}`,
-      hint: syntaxHint(err.code),
-    };
+    // prettyErrors is off, so the position comes from the offset.
+    const pos = lineCounter.linePos(err.pos[0]);
+    const message = err.code === 'DUPLICATE_KEY'
+      ? `duplicate key "${keyAt(text, err.pos[0])}"; keys of a mapping must be unique`
+      : firstLine(err.message);
+    return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}`, hint: syntaxHint(err.code) };
   });
   if (problems.length > 0) return { source: null, problems };
   const positions: Record<string, Position> = {};
   if (doc.contents) collectPositions(doc.contents, '', lineCounter, positions);
   return { source: { file, data: doc.toJS({ maxAliasCount: 100 }) ?? null, positions }, problems: [] };
+}
+
+// The key text starting at an offset (up to the `:` that ends it), for duplicate-key messages.
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset, offset + 200).split('\n')[0] ?? '';
+  const colon = rest.search(/:(\s|$)/);
+  return (colon < 0 ? rest : rest.slice(0, colon)).trim().replace(/^["']|["']$/g, '');
 }
 
 function firstLine(message: string): string {
@@ -45,7 +49,7 @@ function firstLine(message: string): string {
 
 function syntaxHint(code: string): string | undefined {
   if (code === 'DUPLICATE_KEY') return 'remove or rename one of the two keys';
-  if (code === 'BAD_INDENT' || code === 'MISSING_CHAR') return 'check the indentation and the `key: value` form of this line';
+  if (code === 'BAD_INDENT' || code === 'MISSING_CHAR') return 'check the indentation, the `key: value` form and any unclosed bracket or quote on this line or the lines above';
   if (code === 'TAB_AS_INDENT') return 'indent with spaces, not tabs';
   return undefined;
 }

@@ -46,7 +46,10 @@ export function expandValues(spec: RailSpec): number[] {
   const n = countValues(spec);
   const decimals = Math.max(decimalsOf(sweep.start), decimalsOf(sweep.step));
   const out: number[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = Number((sweep.start + i * sweep.step).toFixed(decimals));
+  for (let i = 0; i < n; i++) {
+    const value = Number((sweep.start + i * sweep.step).toFixed(decimals));
+    out[i] = value === 0 ? 0 : value; // toFixed turns a tiny negative into "-0.00"
+  }
   return out;
 }
 
@@ -69,8 +72,10 @@ export function listAxes(settings: RailSetting[]): RailSetting[] {
  * grid multiplies the axis lengths, zip takes their common length. NaN when invalid.
  */
 export function countPoints(margin: Margin): number {
-  const axes = listAxes(listRailSettings(margin));
-  if (axes.some((a) => Number.isNaN(a.count))) return NaN;
+  const settings = listRailSettings(margin);
+  // Checked on every setting: an invalid spec (NaN) is never an axis, since NaN > 1 is false.
+  if (settings.some((s) => Number.isNaN(s.count))) return NaN;
+  const axes = listAxes(settings);
   if (axes.length === 0) return 1;
   if ((margin.combine ?? 'grid') === 'zip') {
     const lengths = new Set(axes.map((a) => a.count));

@@ -5,12 +5,15 @@ import type { Loaded } from '../config/workspaceTypes.js';
 import { escapePointer, problemAt } from '../config/yamlSource.js';
 import { listAxes, listRailSettings, sweepProblem } from './axes.js';
 
-/** Checks a margin profile on its own and against the diagnostic adapter names. */
-export function checkMargin(margin: Loaded<Margin>, diagNames: string[]): Problem[] {
+/**
+ * Checks a margin profile on its own and against the diagnostic adapter names; targets naming
+ * an adapter in `unloaded` (a file that failed to load, reported already) are accepted.
+ */
+export function checkMargin(margin: Loaded<Margin>, diagNames: string[], unloaded: string[] = []): Problem[] {
   const { source, data } = margin;
   const problems: Problem[] = [];
   for (const target of Object.keys(data.targets)) {
-    if (target !== 'default' && !diagNames.includes(target)) {
+    if (target !== 'default' && !diagNames.includes(target) && !unloaded.includes(target)) {
       problems.push(problemAt(source, `/targets/${escapePointer(target)}`,
         `target "${target}" is neither "default" nor a diagnostic adapter`,
         suggestionFor(target, ['default', ...diagNames], 'target'), true));
@@ -20,7 +23,9 @@ export function checkMargin(margin: Loaded<Margin>, diagNames: string[]): Proble
   for (const s of settings) {
     if (s.spec.sweep) {
       const why = sweepProblem(s.spec.sweep);
-      if (why) problems.push(problemAt(source, `/targets/${escapePointer(s.target)}/${escapePointer(s.rail)}/sweep/step`, why));
+      const { start, stop, step } = s.spec.sweep;
+      const hint = step === 0 ? `from ${start} to ${stop} the step must be ${stop >= start ? 'positive' : 'negative'}` : undefined;
+      if (why) problems.push(problemAt(source, `/targets/${escapePointer(s.target)}/${escapePointer(s.rail)}/sweep/step`, why, hint));
     }
   }
   const axes = listAxes(settings);
@@ -28,7 +33,7 @@ export function checkMargin(margin: Loaded<Margin>, diagNames: string[]): Proble
     const lengths = new Set(axes.map((a) => a.count));
     if (lengths.size > 1) {
       const described = axes.map((a) => `${a.target}.${a.rail}: ${a.count}`).join(', ');
-      problems.push(problemAt(source, '/combine', `combine: zip needs every swept rail to have the same number of values (${described})`,
+      problems.push(problemAt(source, '/combine', `zip needs every swept rail to have the same number of values (${described})`,
         'give the axes equal lengths, or use combine: grid'));
     }
   }

@@ -24,6 +24,9 @@ export interface SweepRequest {
   randomSeed: () => number;
 }
 
+/** A ceiling no policy can raise: the plan is expanded in memory before anything runs. */
+export const maxPlannableSubruns = 1_000_000;
+
 /** The effective bounds and the profile decision for a host. */
 export interface BoundsDecision {
   selection: ProfileSelection;
@@ -61,6 +64,13 @@ export function planSweep(req: SweepRequest): { plan: Plan; decision: BoundsDeci
       problemAt(margin.source, '/targets',
         `the sweep has ${count.toLocaleString('en-US')} margin points, more than max_subruns ${bounds.limits.max_subruns} set by ${bounds.limits.max_subruns_source}`,
         'use fewer values or a coarser step, or raise limits.max_subruns in the policy'),
+    ]);
+  }
+  if (count > maxPlannableSubruns) {
+    throw new ConfigError([
+      problemAt(margin.source, '/targets',
+        `the sweep has ${count.toLocaleString('en-US')} margin points; road_runner plans at most ${maxPlannableSubruns.toLocaleString('en-US')} sub-runs, whatever the policy allows`,
+        'use fewer values or a coarser step, or split the sweep into several margin profiles'),
     ]);
   }
   const usedDiags = new Set(flow.data.steps.map((s) => s.adapter));

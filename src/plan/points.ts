@@ -70,7 +70,8 @@ function assemble(
     const amplitude = jitter[s.rail]?.amplitude ?? 0;
     const base = picked[j]!;
     const offset = amplitude > 0 ? jitterOffset(seed, `${s.target}.${s.rail}`, amplitude) : 0;
-    (out[s.target] ??= {})[s.rail] = offset === 0 ? base : Number((base + offset).toFixed(9));
+    const moved = offset === 0 ? base : Number((base + offset).toFixed(9));
+    (out[s.target] ??= {})[s.rail] = moved === 0 ? 0 : moved; // no -0 from toFixed
   });
   return out;
 }

@@ -79,7 +79,7 @@ export function intersectPolicies(site: PolicySource, profile: PolicySource | nu
 export function checkBound(bound: EffectiveBound | undefined, value: number): string | null {
   if (!bound) return null;
   if (bound.min !== undefined && bound.max !== undefined && bound.min > bound.max) {
-    return `no value is allowed: min ${bound.min} (${bound.min_source}) is above max ${bound.max} (${bound.max_source})`;
+    return `${value} is out of bounds: min ${bound.min} (${bound.min_source}) is above max ${bound.max} (${bound.max_source}), so no value is allowed`;
   }
   if (bound.min !== undefined && value < bound.min) return `${value} is below min ${bound.min} set by ${bound.min_source}`;
   if (bound.max !== undefined && value > bound.max) return `${value} is above max ${bound.max} set by ${bound.max_source}`;
@@ -93,7 +93,9 @@ export function checkBound(bound: EffectiveBound | undefined, value: number): st
 export function checkRailValue(bounds: EffectiveBounds, rail: string, value: number): string | null {
   if (!Number.isFinite(value)) return `rail ${rail}: ${value} is not a finite number`;
   const bound = bounds.rails[rail];
-  if (!bound && bounds.require_bounds_for_all_rails) return `rail ${rail} has no bound in the policy (require_bounds_for_all_rails)`;
+  if (!bound && bounds.require_bounds_for_all_rails) {
+    return `rail ${rail}: ${value} is not allowed: the policy has no bound for ${rail} (require_bounds_for_all_rails)`;
+  }
   const why = checkBound(bound, value);
   return why ? `rail ${rail}: ${why}` : null;
 }

@@ -90,6 +90,8 @@ export function loadWorkspace(validators: Validators, root: string, options: Loa
   const diagNames = adapters.filter((a) => !isRailAdapter(a.data)).map((a) => a.data.name);
   for (const margin of margins) problems.push(...checkMargin(margin, diagNames, unloaded));
 
+  // Grouped by file, top to bottom, however the checks found them.
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   return { root, adapters, flows, margins, policy, profiles, executables, problems };
 }
 

@@ -4,12 +4,19 @@ import type { Problem } from '../errors.js';
 import type { SchemaKind } from '../config/schemas/index.js';
 import { validateSource, type Validators } from '../config/validate.js';
 import type { Loaded } from '../config/workspaceTypes.js';
-import { parseYamlSource } from '../config/yamlSource.js';
+import { parseYamlSource, problemAt } from '../config/yamlSource.js';
+
+/** Why a file's schema kind cannot be chosen: a message at a pointer of the document. */
+export interface KindProblem {
+  pointer: string;
+  message: string;
+  hint?: string;
+}
 
 /** Reads one YAML file and validates it against a schema kind; problems instead of throws. */
 export function readSource<T>(
   validators: Validators,
-  kind: SchemaKind | ((data: unknown) => SchemaKind | Problem),
+  kind: SchemaKind | ((data: unknown) => SchemaKind | KindProblem),
   absPath: string,
   shownAs: string,
 ): { loaded: Loaded<T> | null; problems: Problem[] } {
@@ -27,7 +34,7 @@ export function readSource<T>(
     return { loaded: null, problems: [{ file: shownAs, line: 1, col: 1, path: '', message: 'expected a YAML mapping (key: value lines) at the top of the file' }] };
   }
   const chosen = typeof kind === 'function' ? kind(source.data) : kind;
-  if (typeof chosen !== 'string') return { loaded: null, problems: [chosen] };
+  if (typeof chosen !== 'string') return { loaded: null, problems: [problemAt(source, chosen.pointer, chosen.message, chosen.hint)] };
   const invalid = validateSource(validators, chosen, source);
   if (invalid.length > 0) return { loaded: null, problems: invalid };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
