@@ -89,6 +89,20 @@ function buildParser(argv: string[]) {
         .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })
         .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL on timeout (default 5)' }),
       lazy(() => import('./commands/rerunLast.js')))
+    .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
+      y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
+        .positional('id', { type: 'string', describe: 'Run id (for show)' })
+        .option('json', { type: 'boolean', describe: 'Print JSON' }),
+      lazy(() => import('./commands/runs.js')))
+    .command('diff <run_a> <run_b>', 'Compare two runs of a sweep: outcomes, step statuses and metrics per margin point', (y) =>
+      y.positional('run_a', { type: 'string', demandOption: true, describe: 'Run id before (A)' })
+        .positional('run_b', { type: 'string', demandOption: true, describe: 'Run id after (B)' })
+        .option('json', { type: 'boolean', describe: 'Print JSON' }),
+      lazy(() => import('./commands/diff.js')))
+    .command('clean', 'Remove runs started more than N days ago (never the locked or unrecovered run; nothing outside runs/)', (y) =>
+      y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5)' })
+        .option('dry-run', { type: 'boolean', describe: 'List what would be removed; remove nothing' }),
+      lazy(() => import('./commands/clean.js')))
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
     .demandCommand(1, 'name a command; see road_runner --help')
     .strict()
