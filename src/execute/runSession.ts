@@ -8,6 +8,7 @@ import type { Plan } from '../plan/types.js';
 import { openEventLog } from '../records/eventLog.js';
 import { copyInputs } from '../records/inputs.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
+import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { acquireRunLock } from '../records/lock.js';
 import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
@@ -178,7 +179,7 @@ async function writeReports(root: string, runId: string): Promise<string[]> {
 // A new run's folder: the plan, byte copies of its inputs, and its first summary.
 async function recordNewRun(req: SessionRequest, dir: string): Promise<RunSummary> {
   const { plan, workspace } = req;
-  writeJsonAtomic(path.join(dir, 'plan.json'), plan);
+  writePlanFile(path.join(dir, 'plan.json'), plan);
   // Input paths are relative to the workspace the plan was loaded from (a run's inputs/ for rerun-last).
   const copied = await copyInputs(workspace.root, plan.inputs.map((i) => path.resolve(workspace.root, i.file)), path.join(dir, 'inputs'));
   // Where each input's copy went, so rerun-last and resume can load the run's own files.

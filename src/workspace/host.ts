@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, formatProblem } from '../errors.js';
 import type { HostFile } from '../config/schemas/index.js';
 import type { Validators } from '../config/validate.js';
 import { buildHostFacts, type HostFacts, type HostTexts } from '../host/facts.js';
@@ -22,7 +22,7 @@ export async function loadHost(validators: Validators, cwd: string, hostFile: st
   }
   const abs = path.resolve(cwd, hostFile);
   const { loaded, problems } = readSource<HostFile>(validators, 'host', abs, hostFile);
-  if (!loaded) throw new ConfigError(problems);
+  if (!loaded) throw new ConfigError(problems, `saved host file ${hostFile} is invalid:\n${problems.map(formatProblem).join('\n')}`);
   const texts = { lscpu: loaded.data.lscpu, uname: loaded.data.uname };
   return { texts, facts: buildHostFacts(texts), origin: `saved host ${hostFile}` };
 }

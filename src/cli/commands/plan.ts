@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import { planSweep } from '../../plan/planSweep.js';
 import { newRunId, randomHex6, runDir } from '../../records/layout.js';
-import { writeJsonAtomic } from '../../records/jsonFile.js';
+import { writePlanFile } from '../../records/planFile.js';
 import { loadHost } from '../../workspace/host.js';
 import { loadSweepInputs } from '../sweepInputs.js';
 import { renderPlanMatrix } from '../planTable.js';
@@ -35,9 +35,13 @@ export default async function plan(ctx: CommandContext, args: Record<string, unk
     randomSeed: () => randomInt(0, 2 ** 32),
   });
   const dir = runDir(ctx.root, result.run_id);
-  mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'plan.json');
-  writeJsonAtomic(file, result);
+  try {
+    writePlanFile(file, result);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true }); // a fresh run id: nothing else lives there
+    throw error;
+  }
   if (a.json) {
     ctx.out(JSON.stringify(result, null, 2));
   } else {

@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 export default async function schema(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const kind = String(args.kind);
   if (!(schemaKinds as string[]).includes(kind)) {
-    throw new UsageError(`unknown schema kind "${kind}"`, `${suggestionFor(kind, schemaKinds, 'kind')}; kinds: ${schemaKinds.join(', ')}`);
+    throw new UsageError(`unknown schema kind "${kind}"`, suggestionFor(kind, schemaKinds, 'kind'));
   }
   const doc = { $schema: 'https://json-schema.org/draft/2020-12/schema', ...schemas[kind as SchemaKind] };
   ctx.out(JSON.stringify(doc, null, 2));
