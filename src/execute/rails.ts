@@ -40,6 +40,9 @@ async function callActuator(act: RailActuator, args: string[], env: Record<strin
     timeout: act.timeoutMs,
     reject: false,
     stdin: 'ignore',
+    // Its own process group: a Ctrl-C on the terminal goes to the whole foreground job and
+    // would otherwise kill the actuator mid-call, even while it is putting a rail back.
+    detached: true,
     forceKillAfterDelay: 1000,
   });
   if (result.failed) {

@@ -18,6 +18,7 @@ import { buildActuators } from './actuators.js';
 import { plannedSummary } from './executePlan.js';
 import { terminateProcessGroup } from './processGroup.js';
 import { restoreRail } from './rails.js';
+import { findProcessGroupsOfRun } from './runProcesses.js';
 
 /** What recovery found and did. */
 export interface RecoveryReport {
@@ -38,7 +39,8 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
   if (!journal || !isJournalOrphaned(journal)) return null;
   const dir = runDir(root, journal.run_id);
   const groups: RecoveryReport['groups'] = [];
-  const running = [...new Set([...journal.pgids, ...readRunningGroups(runs)])];
+  // Recorded groups, plus any process still carrying the run's id (not yet recorded, or an actuator call in flight).
+  const running = [...new Set([...journal.pgids, ...readRunningGroups(runs), ...findProcessGroupsOfRun(journal.run_id)])];
   for (const pgid of running) groups.push({ pgid, ending: await terminateProcessGroup(pgid, graceMs) });
 
   const rails: RecoveryReport['rails'] = [];
