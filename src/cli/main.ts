@@ -125,6 +125,13 @@ function report(error: unknown): ExitCodeValue {
   return ExitCode.runtime;
 }
 
+// A closed pipe (`road_runner runs list | head`) ends output quietly instead of crashing.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 try {
   await buildParser(hideBin(process.argv)).parseAsync();
 } catch (error) {

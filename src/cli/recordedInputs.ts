@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
-import { compileValidators } from '../config/validate.js';
+import { loadValidators } from '../config/validate.js';
 import type { Plan } from '../plan/types.js';
 import { readJsonFile } from '../records/jsonFile.js';
 import { isRunId, runDir } from '../records/layout.js';
@@ -39,7 +39,7 @@ interface CopiedInput {
  * Loads the workspace a run was planned from, out of the byte copies in its inputs/ folder
  * (not today's files). Executables still come from the current workspace's diags/.
  */
-export function loadRecordedInputs(ctx: CommandContext, run: RecordedRun): SweepInputs {
+export async function loadRecordedInputs(ctx: CommandContext, run: RecordedRun): Promise<SweepInputs> {
   const inputsDir = path.join(run.dir, 'inputs');
   const manifestFile = path.join(inputsDir, '.manifest.json');
   const copies = existsSync(manifestFile) ? (readJsonFile(manifestFile, 'inputs manifest') as CopiedInput[]) : [];
@@ -51,7 +51,7 @@ export function loadRecordedInputs(ctx: CommandContext, run: RecordedRun): Sweep
   const flowInput = run.plan.inputs.find((i) => i.role === 'flow');
   const marginInput = run.plan.inputs.find((i) => i.role === 'margin');
   if (!flowInput || !marginInput) throw new UsageError(`run ${run.plan.run_id} does not record its flow and margin inputs`);
-  const validators = compileValidators();
+  const validators = await loadValidators();
   const flowPath = copyOf(flowInput.file);
   const marginPath = copyOf(marginInput.file);
   const workspace = loadWorkspace(validators, inputsDir, { flows: [flowPath], margins: [marginPath], envPath: ctx.env.PATH ?? '', executableRoot: ctx.root });

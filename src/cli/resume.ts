@@ -34,8 +34,8 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   readRecordedRun(ctx.root, opts.runId);
   const lock = await acquireRunLock(runsDir(ctx.root), { run_id: opts.runId });
   try {
-    const { compileValidators } = await import('../config/validate.js');
-    const report = await recoverOrphan(ctx.root, compileValidators(), ctx.env.PATH ?? '', opts.graceS * 1000);
+    const { loadValidators } = await import('../config/validate.js');
+    const report = await recoverOrphan(ctx.root, await loadValidators(), ctx.env.PATH ?? '', opts.graceS * 1000);
     if (report) ctx.err(`recovered crashed run ${report.run_id} first; it is marked crashed`);
   } finally {
     await lock.release();
@@ -72,7 +72,7 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   }
   const violations = checkPlan(plan);
   if (violations.length > 0) throw new SafetyViolationError(violations);
-  const inputs = loadRecordedInputs(ctx, run);
+  const inputs = await loadRecordedInputs(ctx, run);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
   const { selection } = decideBounds(inputs.workspace, host.facts, plan.profile ?? 'none');
   const left = plan.subruns.length - Object.keys(completed).length;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Flow, Margin } from '../config/schemas/index.js';
-import { compileValidators, type Validators } from '../config/validate.js';
+import { loadValidators, type Validators } from '../config/validate.js';
 import type { Loaded, Workspace } from '../config/workspaceTypes.js';
 import { displayPath, loadWorkspace, locateInput } from '../workspace/load.js';
 import type { CommandContext } from './context.js';
@@ -14,8 +14,8 @@ export interface SweepInputs {
 }
 
 /** Loads the workspace for `--flow F --margin M`; every problem found is thrown at once. */
-export function loadSweepInputs(ctx: CommandContext, flowArg: string, marginArg: string): SweepInputs {
-  const validators = compileValidators();
+export async function loadSweepInputs(ctx: CommandContext, flowArg: string, marginArg: string): Promise<SweepInputs> {
+  const validators = await loadValidators();
   const flowPath = locateInput(ctx.root, ctx.cwd, flowArg, 'flows');
   const marginPath = locateInput(ctx.root, ctx.cwd, marginArg, 'margins');
   const workspace = loadWorkspace(validators, ctx.root, { flows: [flowPath], margins: [marginPath], envPath: ctx.env.PATH ?? '' });

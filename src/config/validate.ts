@@ -1,6 +1,6 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Problem } from '../errors.js';
-import { schemas, type SchemaKind } from './schemas/index.js';
+import { schemaKinds, type SchemaKind } from './schemas/index.js';
 import { namePattern, railNamePattern } from './schemas/common.js';
 import { suggestionFor } from './suggest.js';
 import { problemAt, type SourceFile } from './yamlSource.js';
@@ -8,12 +8,33 @@ import { problemAt, type SourceFile } from './yamlSource.js';
 /** Compiled validators for every schema kind; build once per command and pass around. */
 export type Validators = Record<SchemaKind, ValidateFunction>;
 
-/** Compiles all input schemas with ajv (strict, all errors, unknown keys rejected by the schemas). */
-export function compileValidators(): Validators {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true, allowUnionTypes: true });
-  const out = {} as Validators;
-  for (const [kind, schema] of Object.entries(schemas)) out[kind as SchemaKind] = ajv.compile(schema);
-  return out;
+/** The identifier a schema kind's validator is exported as in the generated module. */
+export function validatorExportName(kind: SchemaKind): string {
+  return `validate_${kind.replace(/-/g, '_')}`;
+}
+
+// Written by scripts/gen-validators.mjs next to the built module; absent when running from src/.
+const generatedModule = './generated/validators.js';
+
+/**
+ * The validators: the ones compiled at build time when present (fast start-up), else
+ * compiled now with ajv. Both come from the same schemas and options.
+ */
+export async function loadValidators(): Promise<Validators> {
+  try {
+    const generated = (await import(generatedModule)) as Record<string, ValidateFunction | undefined>;
+    const out = {} as Validators;
+    for (const kind of schemaKinds) {
+      const fn = generated[validatorExportName(kind)];
+      if (typeof fn !== 'function') throw new Error(`generated validators lack ${kind}`);
+      out[kind] = fn;
+    }
+    return out;
+  } catch {
+    // not built (or built from other schemas): compile below
+  }
+  const { compileValidators } = await import('./compileSchemas.js');
+  return compileValidators();
 }
 
 /** Validates a parsed file against one kind's schema and returns every problem, located. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError, formatProblem } from '../../src/errors.js';
-import { compileValidators } from '../../src/config/validate.js';
+import { compileValidators } from '../../src/config/compileSchemas.js';
 import { loadHost } from '../../src/workspace/host.js';
 import { loadWorkspace } from '../../src/workspace/load.js';
 import { buildCase, corpusDir, hostCases, listCases, type CaseWorkspace } from './corpus.js';

@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { describeHostFacts } from '../../host/facts.js';
 import { loadHost } from '../../workspace/host.js';
 import type { CommandContext } from '../context.js';
 
 /** `road_runner detect [--save FILE]`: host facts, and optionally the raw texts saved. */
 export default async function detect(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
-  const host = await loadHost(compileValidators(), ctx.cwd, ctx.hostFile);
+  const host = await loadHost(await loadValidators(), ctx.cwd, ctx.hostFile);
   ctx.out(`host: ${host.origin}`);
   for (const line of describeHostFacts(host.facts)) ctx.out(`  ${line}`);
   const save = args.save as string | undefined;

@@ -1,11 +1,11 @@
 import { ConfigError } from '../../errors.js';
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { loadWorkspace } from '../../workspace/load.js';
 import type { CommandContext } from '../context.js';
 
 /** `road_runner list-flows`: name, file, steps and description of every flow. */
 export default async function listFlows(ctx: CommandContext): Promise<number> {
-  const ws = loadWorkspace(compileValidators(), ctx.root, { envPath: ctx.env.PATH ?? '', margins: [] });
+  const ws = loadWorkspace(await loadValidators(), ctx.root, { envPath: ctx.env.PATH ?? '', margins: [] });
   const flowProblems = ws.problems.filter((p) => p.file.startsWith('flows/'));
   if (ws.flows.length === 0 && flowProblems.length === 0) {
     ctx.out('no flows in flows/');

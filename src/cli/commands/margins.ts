@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors.js';
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { problemAt } from '../../config/yamlSource.js';
 import { countPoints, listAxes, listRailSettings } from '../../plan/axes.js';
 import { intersectPolicies } from '../../safety/bounds.js';
@@ -13,7 +13,7 @@ export default async function margins(ctx: CommandContext, args: Record<string, 
   const file = args.file as string | undefined;
   if (action === 'validate' && file === undefined) throw new UsageError('margins validate needs --file F', 'e.g. road_runner margins validate --file margins/sample_margin.yaml');
   const only = file === undefined ? undefined : [locateInput(ctx.root, ctx.cwd, file, 'margins')];
-  const ws = loadWorkspace(compileValidators(), ctx.root, { envPath: ctx.env.PATH ?? '', flows: [], margins: only });
+  const ws = loadWorkspace(await loadValidators(), ctx.root, { envPath: ctx.env.PATH ?? '', flows: [], margins: only });
   const marginFiles = new Set([...ws.margins.map((m) => m.source.file), ...(file ? [file] : [])]);
   const problems = action === 'validate' ? [...ws.problems] : ws.problems.filter((p) => p.file.startsWith('margins/') || marginFiles.has(p.file));
   const limits = ws.policy ? intersectPolicies({ body: ws.policy.data, file: ws.policy.source.file }, null).limits : null;

@@ -20,7 +20,7 @@ interface PlanArgs {
 /** `road_runner plan`: expand, check, and write runs/<RUN_ID>/plan.json only when safe. */
 export default async function plan(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const a = args as unknown as PlanArgs;
-  const inputs = loadSweepInputs(ctx, a.flow, a.margin);
+  const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
   const now = new Date();
   const { plan: result } = planSweep({

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors.js';
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { describeHostFacts } from '../../host/facts.js';
 import { decideBounds } from '../../plan/planSweep.js';
 import { describeBounds } from '../../safety/bounds.js';
@@ -9,7 +9,7 @@ import type { CommandContext } from '../context.js';
 
 /** `road_runner policy show`: detected host, profile choice with reasons, effective bounds. */
 export default async function policyShow(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
-  const validators = compileValidators();
+  const validators = await loadValidators();
   const ws = loadWorkspace(validators, ctx.root, { envPath: ctx.env.PATH ?? '', flows: [], margins: [] });
   if (ws.problems.length > 0) throw new ConfigError(ws.problems);
   const host = await loadHost(validators, ctx.cwd, ctx.hostFile);

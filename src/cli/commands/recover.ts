@@ -1,4 +1,4 @@
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { recoverOrphan } from '../../execute/recover.js';
 import { runsDir } from '../../records/layout.js';
 import { acquireRunLock } from '../../records/lock.js';
@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 export default async function recover(ctx: CommandContext): Promise<number> {
   const lock = await acquireRunLock(runsDir(ctx.root), { run_id: 'recover' });
   try {
-    const report = await recoverOrphan(ctx.root, compileValidators(), ctx.env.PATH ?? '', 5000);
+    const report = await recoverOrphan(ctx.root, await loadValidators(), ctx.env.PATH ?? '', 5000);
     if (!report) {
       ctx.out('nothing to recover: no crashed run left a journal');
       return 0;

@@ -42,8 +42,8 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
   const old = last.plan;
   const fromFiles = Boolean(args.fromFiles);
   const inputs = fromFiles
-    ? loadSweepInputs(ctx, old.inputs.find((i) => i.role === 'flow')!.file, old.inputs.find((i) => i.role === 'margin')!.file)
-    : loadRecordedInputs(ctx, last);
+    ? await loadSweepInputs(ctx, old.inputs.find((i) => i.role === 'flow')!.file, old.inputs.find((i) => i.role === 'margin')!.file)
+    : await loadRecordedInputs(ctx, last);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
   const now = new Date();
   const { plan, decision } = planSweep({

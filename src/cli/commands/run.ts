@@ -37,7 +37,7 @@ export default async function run(ctx: CommandContext, args: Record<string, unkn
   }
   if (a.flow === undefined || a.margin === undefined) throw new UsageError('run needs --flow and --margin (or --resume ID)', 'e.g. road_runner run --flow flows/sample_flow.yaml --margin margins/sample_margin.yaml --unit SN123');
   if (a.unit === undefined || !a.unit.trim()) throw new UsageError('run needs --unit with the serial number of the unit under test', 'e.g. --unit SN123');
-  const inputs = loadSweepInputs(ctx, a.flow, a.margin);
+  const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
   const now = new Date();
   const { plan, decision } = planSweep({

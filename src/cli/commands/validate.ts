@@ -1,11 +1,11 @@
 import { formatProblem } from '../../errors.js';
-import { compileValidators } from '../../config/validate.js';
+import { loadValidators } from '../../config/validate.js';
 import { loadWorkspace } from '../../workspace/load.js';
 import type { CommandContext } from '../context.js';
 
 /** `road_runner validate`: every file of the workspace, every problem, exit 2 if any. */
 export default async function validate(ctx: CommandContext): Promise<number> {
-  const ws = loadWorkspace(compileValidators(), ctx.root, { envPath: ctx.env.PATH ?? '' });
+  const ws = loadWorkspace(await loadValidators(), ctx.root, { envPath: ctx.env.PATH ?? '' });
   const files = ws.adapters.length + ws.flows.length + ws.margins.length + ws.profiles.length + (ws.policy ? 1 : 0);
   for (const p of ws.problems) ctx.err(formatProblem(p));
   const missing = Object.entries(ws.executables).filter(([, ref]) => !ref.found);
