@@ -2,18 +2,13 @@ import { UsageError } from '../errors.js';
 import type { ProfileSelection } from '../host/match.js';
 import type { Plan } from '../plan/types.js';
 import { describeBounds } from '../safety/bounds.js';
+import { formatDuration } from '../report/format.js';
 import type { HostChoice } from '../workspace/host.js';
 
 /** Worst-case duration of a plan: every step running to its timeout, plus rail settling. */
 export function worstCaseSeconds(plan: Plan): number {
   const perSubrun = (plan.subruns[0]?.steps ?? []).reduce((sum, s) => sum + s.timeout_s, 0);
   return perSubrun * plan.subruns.length;
-}
-
-function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min ${seconds % 60} s` : `${seconds} s`;
 }
 
 /** What the operator is asked to approve before any rail moves. */
@@ -27,7 +22,7 @@ export function describeRunForConfirmation(plan: Plan, host: HostChoice, selecti
     'effective bounds:',
     ...describeBounds(plan.bounds).map((l) => `  ${l}`),
     `rails that will be set: ${active.length > 0 ? active.join(', ') : 'none (all passive)'}`,
-    `${plan.subruns.length} sub-runs × ${steps} steps = ${plan.subruns.length * steps} diagnostic runs; worst case ${formatDuration(worstCaseSeconds(plan))}`,
+    `${plan.subruns.length} sub-runs × ${steps} steps = ${plan.subruns.length * steps} diagnostic runs; worst case ${formatDuration(worstCaseSeconds(plan) * 1000)}`,
   ];
 }
 

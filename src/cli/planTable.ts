@@ -1,13 +1,8 @@
 import type { Plan } from '../plan/types.js';
+import { renderTable } from '../runs/text.js';
 
 /** Rows shown before the matrix is elided (the JSON always has all of them). */
 const maxRows = 40;
-
-function renderTable(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
-}
 
 /** The expansion matrix `plan` prints: one row per sub-run, one column per rail, then the steps. */
 export function renderPlanMatrix(plan: Plan): string[] {

@@ -1,5 +1,7 @@
 // Small text helpers for the run commands: aligned tables, times, durations, signed numbers.
 
+import { formatDuration as formatReportDuration } from '../report/format.js';
+
 /** Lays out rows under headers in columns two spaces apart (the last column is not padded). */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -18,13 +20,7 @@ export function formatTime(iso: string | null | undefined): string {
 
 /** Milliseconds as `850 ms`, `12.3 s`, `4 min 05 s`, `2 h 03 min` (`—` for none). */
 export function formatDuration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  return formatReportDuration(ms) || '—';
 }
 
 /** A number as short as it can be shown exactly enough: up to 6 significant digits. */
