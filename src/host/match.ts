@@ -2,7 +2,7 @@
 // each rule yields a short reason, passed or failed, so `plan` and `policy show` can say
 // why a profile was or was not chosen.
 
-import { distance } from 'fastest-levenshtein';
+import { nearest } from '../config/suggest.js';
 import { UsageError } from '../errors.js';
 import type { HostFacts } from './facts.js';
 import { checkProfileRules } from './match-rules.js';
@@ -136,14 +136,5 @@ function buildUnknownProfileError(forced: string, names: string[]): UsageError {
 
 // Smallest edit distance; the sorted input makes ties fall to name order.
 function findClosestName(target: string, sortedNames: string[]): string {
-  let best = sortedNames[0] ?? '';
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const name of sortedNames) {
-    const d = distance(target.toLowerCase(), name.toLowerCase());
-    if (d < bestDistance) {
-      best = name;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearest(target, sortedNames)?.candidate ?? '';
 }

@@ -4,7 +4,7 @@
 
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { distance } from 'fastest-levenshtein';
+import { nearest } from '../config/suggest.js';
 import { UsageError } from '../errors.js';
 import { isRunId, runsDir } from '../records/layout.js';
 
@@ -71,16 +71,7 @@ export function resolveRunFolder(root: string, id: string): RunEntry {
 
 /** The known run id closest to `id` (edit distance; ties go to the newest), or null when there is none. */
 export function findClosestRunId(id: string, known: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = Infinity;
-  for (const candidate of [...known].sort().reverse()) {
-    const d = distance(id, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
+  return nearest(id, [...known].sort().reverse())?.candidate ?? null;
 }
 
 function suggestRunId(id: string, known: string[], dir: string): string {
