@@ -14,9 +14,15 @@ const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 
-if (!hasChromium) {
+// CI installs chromium and sets REQUIRE_SYSTEM_TOOLS=1: there a missing browser is a failure.
+const required = process.env.REQUIRE_SYSTEM_TOOLS === '1';
+if (!hasChromium && !required) {
   console.warn(`browser.test.ts skipped: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 }
+
+test.runIf(required)('chromium is installed where system tools are required', () => {
+  expect(hasChromium, `REQUIRE_SYSTEM_TOOLS=1 but ${CHROMIUM} is absent`).toBe(true);
+});
 
 describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
   let root: string;

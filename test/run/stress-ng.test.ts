@@ -1,6 +1,6 @@
 // The shipped stress-ng adapter, run for real through road_runner: a 1 s CPU stressor passes
 // and its bogo-ops metric is captured (stress-ng reports on stderr). Skipped when stress-ng is
-// not installed, unless RR_REQUIRE_SYSTEM_TOOLS=1 (set by CI, which installs it): then it fails.
+// not installed, unless REQUIRE_SYSTEM_TOOLS=1 (set by CI, which installs it): then it fails.
 import { accessSync, constants, copyFileSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,9 +23,9 @@ function findOnPath(name: string): string | null {
 }
 
 const stressNg = findOnPath('stress-ng');
-const required = process.env.RR_REQUIRE_SYSTEM_TOOLS === '1';
+const required = process.env.REQUIRE_SYSTEM_TOOLS === '1';
 if (!stressNg && !required) {
-  console.warn('skipping the stress-ng integration test: stress-ng is not on PATH (apt-get install stress-ng; CI sets RR_REQUIRE_SYSTEM_TOOLS=1 to make this a failure)');
+  console.warn('skipping the stress-ng integration test: stress-ng is not on PATH (apt-get install stress-ng; CI sets REQUIRE_SYSTEM_TOOLS=1 to make this a failure)');
 }
 
 let ws: TestWorkspace | undefined;
@@ -36,7 +36,7 @@ afterEach(() => {
 
 describe.skipIf(!stressNg && !required)('run: stress-ng through the shipped adapter', () => {
   it('a 1 s CPU stressor passes and its bogo_ops metric is captured', async () => {
-    expect(stressNg, 'RR_REQUIRE_SYSTEM_TOOLS=1 but stress-ng is not on PATH').not.toBeNull();
+    expect(stressNg, 'REQUIRE_SYSTEM_TOOLS=1 but stress-ng is not on PATH').not.toBeNull();
     ws = createWorkspace({ flows: { stress: { steps: [{ id: 'cpu', adapter: 'stress-ng', params: { cpu: 1, timeout: '1s' } }] } } });
     copyFileSync(path.join(REPO, 'adapters/stress-ng.yaml'), path.join(ws.root, 'adapters/stress-ng.yaml'));
     const r = await ws.run('stress', 'one');
