@@ -13,7 +13,7 @@ export function validatorExportName(kind: SchemaKind): string {
   return `validate_${kind.replace(/-/g, '_')}`;
 }
 
-// Written by scripts/gen-validators.mjs next to the built module; absent when running from src/.
+// Written by dist/config/generateValidators.js next to the built module; absent when running from src/.
 const generatedModule = './generated/validators.js';
 
 /**
