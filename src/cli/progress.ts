@@ -36,6 +36,7 @@ export async function createBarProgress(totalSteps: number): Promise<ProgressVie
   }, cliProgress.Presets.shades_classic);
   bar.start(totalSteps, 0, { subrun: 0, subruns: 0, step: 'starting', passed: 0, failed: 0 });
   let done = 0;
+  let perSubrun = 0;
   return {
     update(e) {
       if (e.kind === 'step_start') bar.update(done, { subrun: e.subrun, subruns: e.total, step: e.step_id });
@@ -43,9 +44,11 @@ export async function createBarProgress(totalSteps: number): Promise<ProgressVie
         done += 1;
         bar.update(done, { passed: e.counts.passed, failed: e.counts.failed + e.counts.timeout + e.counts.error });
       }
+      if (e.kind === 'step_start') perSubrun = e.steps;
       if (e.kind === 'subrun_end') {
-        // Skipped steps of a sub-run that stopped early still count towards the total.
-        bar.setTotal(Math.max(done, bar.getTotal()));
+        // A sub-run that stopped early skipped its other steps: they count as done.
+        done = Math.max(done, e.index * perSubrun);
+        bar.update(done);
       }
     },
     stop() {
