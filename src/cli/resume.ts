@@ -65,8 +65,10 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   const hostWentDown = summary.boot_id != null && summary.boot_id !== readBootId();
   if (hostWentDown) {
     for (const id of crashed) {
-      const evidence = await collectCrashEvidence();
-      writeJsonAtomic(path.join(run.dir, id, 'crash-evidence.json'), evidence);
+      // Gathered at the first resume after the crash; a later boot's log is not its evidence.
+      const file = path.join(run.dir, id, 'crash-evidence.json');
+      if (existsSync(file)) continue;
+      writeJsonAtomic(file, await collectCrashEvidence());
       ctx.err(`host rebooted since ${plan.run_id} started: kernel evidence of the previous boot saved in ${id}/crash-evidence.json`);
     }
   }

@@ -25,7 +25,7 @@ async function expectRefused(w: TestWorkspace, args: string[], reason: string): 
   expect(snapshotTree(w.root)).toEqual(before);
 }
 
-describe('run --resume: what cannot be resumed', () => {
+describe('run --resume: what cannot be resumed', { timeout: 45_000 }, () => {
   it('a complete run, a dry run, an unknown id and a malformed id: exit 2 with the reason, nothing changed', async () => {
     ws = createWorkspace({ flows: FLOWS });
     const done = await ws.cli(['run', '--flow', 'quick', '--margin', 'one', '--unit', 'SN1', '--yes']);

@@ -23,7 +23,7 @@ function argvs(plan: Record<string, any>): string[][] {
   return plan.subruns.flatMap((s: any) => s.steps.map((st: any) => st.argv));
 }
 
-describe('rerun-last', () => {
+describe('rerun-last', { timeout: 45_000 }, () => {
   it('re-executes the last passed run from its inputs/ copies after the files changed; --from-files uses the current files', async () => {
     ws = createWorkspace({ flows: { say: SAY }, margins: { sweep: SWEEP } });
     const first = await runWith(ws, ['--flow', 'flows/say.yaml', '--margin', 'margins/sweep.yaml', '--unit', 'SN-ORIG', '--seed', '4242']);

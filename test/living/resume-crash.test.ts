@@ -30,7 +30,7 @@ async function crashInThird(w: TestWorkspace): Promise<string> {
   return runFolder;
 }
 
-describe('run --resume after kill -9', () => {
+describe('run --resume after kill -9', { timeout: 45_000 }, () => {
   it('recovers first; exactly the active point is crashed and kept, the rest run, the summary counts it', async () => {
     ws = napWorkspace();
     const runFolder = await crashInThird(ws);

@@ -12,7 +12,7 @@ afterEach(() => {
   ws = undefined;
 });
 
-describe('run --resume after SIGINT', () => {
+describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
   it('keeps the finished sub-runs untouched, runs the interrupted one and the rest, and ends passed', async () => {
     ws = createWorkspace({ scripts: { nap: NAP_SCRIPT }, adapters: { nap: NAP_ADAPTER }, flows: { naps: { steps: [{ id: 'nap', adapter: 'nap' }] } }, margins: { four: vcorePoints(4) } });
     const p = ws.startRun('naps', 'four', ['--grace', '1']);

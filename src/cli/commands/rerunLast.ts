@@ -46,10 +46,13 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
     : await loadRecordedInputs(ctx, last);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
   const now = new Date();
-  const { plan, decision } = planSweep({
+  const { plan: rebuilt, decision } = planSweep({
     workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: old.profile ?? 'none',
     runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: old.seed, randomSeed: () => old.seed,
   });
+  // The profile is forced to the original run's, so planning alone would explain it as
+  // "forced"; from the run's own copies, why it was chosen is why the original run chose it.
+  const plan = fromFiles || rebuilt.profile !== old.profile ? rebuilt : { ...rebuilt, profile_reasons: old.profile_reasons };
   ctx.out(`re-running ${old.run_id} (unit ${last.summary.unit}, seed ${old.seed}) from ${fromFiles ? 'the current workspace files' : 'its inputs/ copies'}`);
   if (!isDeepStrictEqual(comparablePlan(plan), comparablePlan(old))) {
     if (!fromFiles) {
