@@ -10,7 +10,9 @@ import { isJournalOrphaned, readJournal, removeJournal } from '../records/journa
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { readRunningGroups, runningGroupsPath } from '../records/runningGroups.js';
-import { emptyCounts, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+import { emptyCounts, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
+import { readEvents } from '../records/eventReader.js';
+import { countSteps } from './subrun.js';
 import { resolveExecutable } from '../workspace/executable.js';
 import { listYamlFiles } from '../workspace/load.js';
 import { readSource } from '../workspace/readSource.js';
@@ -75,7 +77,7 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
         'restore those rails by hand; the journal is kept so `road_runner recover` can try again');
     }
   }
-  markCrashed(dir, journal.run_id, journal.subrun_id);
+  await markCrashed(dir, journal.run_id, journal.subrun_id);
   rmSync(runningGroupsPath(runs), { force: true });
   removeJournal(runs);
   return { run_id: journal.run_id, subrun_id: journal.subrun_id, groups, rails };
@@ -96,7 +98,7 @@ function loadRecordedRailAdapters(root: string, dir: string, validators: Validat
   return { adapters, executables };
 }
 
-function markCrashed(dir: string, runId: string, subrunId: string | null): void {
+async function markCrashed(dir: string, runId: string, subrunId: string | null): Promise<void> {
   const reason = 'road_runner stopped without finishing this run (process killed or host down); rails were restored by recovery';
   const summaryFile = path.join(dir, 'summary.json');
   const plan = existsSync(path.join(dir, 'plan.json')) ? (readJsonFile(path.join(dir, 'plan.json'), 'plan') as Plan) : null;
@@ -105,7 +107,7 @@ function markCrashed(dir: string, runId: string, subrunId: string | null): void 
     const planned = plan?.subruns.find((s) => s.id === subrunId);
     const sub = existsSync(subFile)
       ? (readJsonFile(subFile, 'sub-run summary') as SubrunSummary)
-      : planned ? plannedSummary(runId, planned) : null;
+      : planned ? await replayCrashedSubrun(dir, plannedSummary(runId, planned)) : null;
     if (sub) {
       mkdirSync(path.dirname(subFile), { recursive: true });
       writeJsonAtomic(subFile, { ...sub, status: 'crashed', reason });
@@ -126,4 +128,28 @@ function markCrashed(dir: string, runId: string, subrunId: string | null): void 
     writeJsonAtomic(summaryFile, { ...summary, status: 'crashed', subruns, counts, reason, ended_at: endedAt,
       duration_ms: Date.parse(endedAt) - Date.parse(summary.started_at) });
   }
+}
+
+// The crashed sub-run never wrote its summary: its steps are read back from steps.ldjson.
+// A step that ended keeps its status; one that started and never ended was `interrupted`.
+async function replayCrashedSubrun(dir: string, sub: SubrunSummary): Promise<SubrunSummary> {
+  const log = path.join(dir, 'steps.ldjson');
+  if (!existsSync(log)) return sub;
+  const byIndex = new Map(sub.steps.map((st) => [st.index, { ...st }]));
+  for await (const e of readEvents(log)) {
+    if (e.subrun_id !== sub.id || typeof e.index !== 'number') continue;
+    const step = byIndex.get(e.index);
+    if (!step) continue;
+    if (e.event === 'step_start') {
+      Object.assign(step, { status: 'interrupted', started_at: e.ts as string, error: 'road_runner stopped while this step ran' });
+    } else if (e.event === 'step_end') {
+      const end = e as unknown as StepEndEvent;
+      Object.assign(step, {
+        status: end.status, exit_code: end.exit_code, signal: end.signal, duration_ms: end.duration_ms,
+        started_at: end.started_at, ended_at: end.ended_at, metrics: end.metrics, error: end.error,
+      });
+    }
+  }
+  const steps = [...byIndex.values()];
+  return { ...sub, steps, counts: countSteps(steps) };
 }

@@ -42,7 +42,8 @@ function readPstore(dir: string): Evidence<{ name: string; bytes: number; head: 
 
 function readCount(file: string): number | null {
   try {
-    return Number(readFileSync(file, 'utf8').trim());
+    const text = readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : null;
   } catch {
     return null;
   }

@@ -158,7 +158,7 @@ export interface RunSummary {
   versions: Record<string, string>;
   inputs: { file: string; sha256: string; role: string }[];
   reason: string | null;
-  /** Linux boot id when the run started: a resume on another boot means the host went down. */
+  /** Linux boot id when the run last started or resumed: a resume on another boot means the host went down. */
   boot_id?: string | null;
 }
 
