@@ -20,7 +20,7 @@ import { executePlan, plannedSummary, type ExecutionResult } from './executePlan
 import { openJournal } from './journalKeeper.js';
 import { recoverOrphan, type RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
-import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js';
+import { finalRunSummary, initialRunSummary } from './runSummary.js';
 import { hashExecutable, runVersionCommand, toolVersions } from './toolVersions.js';
 
 /** File in inputs/ mapping each original input path to its copy. */
@@ -102,7 +102,6 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const runs = runsDir(root);
   mkdirSync(runs, { recursive: true });
   const lock = await acquireRunLock(runs, { run_id: plan.run_id });
-  let sysinfoWritten: Promise<string | null> = Promise.resolve(null);
   try {
     const recovered = await recoverOrphan(root, req.validators, req.envPath, req.graceMs);
     if (recovered) req.onRecovered(recovered);
@@ -119,17 +118,13 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       if (isRailAdapter(a.data)) railAdapters.push(a.data);
       else diagAdapters[a.data.name] = a.data;
     }
-    // The snapshot (~200 ms) is taken alongside the first steps rather than before them; it is
-    // awaited before the reports, which show it.
-    sysinfoWritten = writeSysinfo(path.join(dir, resume ? 'sysinfo.resumed.json' : 'sysinfo.json'), req, diagAdapters)
-      .then(() => null, (error: Error) => `sysinfo not written: ${error.message}`);
+    await writeSysinfo(path.join(dir, resume ? 'sysinfo.resumed.json' : 'sysinfo.json'), req, diagAdapters);
 
     const missing = missingExecutables(plan, workspace);
     if (missing.length > 0 && !req.dryRun) {
       const reason = missing.map((m) => `${m.cause} (${m.fix})`).join('; ');
       const summary = finalRunSummary(start, [], { status: 'aborted', reason, exitCode: ExitCode.runtime, endedAt: req.now() });
       writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-      await sysinfoWritten;
       await writeReports(root, plan.run_id);
       // One line with the cause (and where it is recorded), then the fix as the hint.
       throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${missing.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
@@ -162,11 +157,9 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
     const summary = finalRunSummary(start, result.subruns, { status: result.status, reason: result.reason, exitCode, endedAt: req.now() });
     writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-    const sysinfoProblem = await sysinfoWritten;
-    const reportWarnings = [...(sysinfoProblem ? [sysinfoProblem] : []), ...(await writeReports(root, plan.run_id))];
+    const reportWarnings = await writeReports(root, plan.run_id);
     return { summary, exitCode, runDir: dir, restoreFailed: result.restoreFailed, reportWarnings };
   } finally {
-    await sysinfoWritten;
     await lock.release();
   }
 }
@@ -195,9 +188,8 @@ async function recordNewRun(req: SessionRequest, dir: string): Promise<RunSummar
 }
 
 // A resumed run keeps its start time and record; its status is open again until it ends.
-// It now runs on this boot: a later resume compares against this boot, not the first one.
 function resumedStart(summary: RunSummary): RunSummary {
-  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, boot_id: readBootId() };
+  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null };
 }
 
 async function writeSysinfo(file: string, req: SessionRequest, diags: Record<string, DiagAdapter>): Promise<void> {
