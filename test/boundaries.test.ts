@@ -1,0 +1,82 @@
+// Layering rules of STYLE.md, checked on the source text: a forbidden import fails here.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, test } from 'vitest';
+
+const srcDir = fileURLToPath(new URL('../src/', import.meta.url));
+
+function listSources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listSources(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []);
+}
+
+const files = listSources(srcDir).map((abs) => ({ rel: path.relative(srcDir, abs).split(path.sep).join('/'), text: readFileSync(abs, 'utf8') }));
+
+/** Static `import … from 'x'` specifiers (type-only imports excluded: they vanish at run time). */
+function staticImports(text: string): string[] {
+  return [...text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+}
+
+/** Every module specifier, static or dynamic. */
+function allImports(text: string): string[] {
+  return [...text.matchAll(/(?:from\s+|import\()\s*'([^']+)'/g)].map((m) => m[1]!);
+}
+
+describe('module boundaries', () => {
+  test('execa is imported only under src/execute/', () => {
+    const offenders = files.filter((f) => allImports(f.text).includes('execa') && !f.rel.startsWith('execute/'));
+    expect(offenders.map((f) => f.rel)).toEqual([]);
+    expect(files.some((f) => f.rel.startsWith('execute/') && allImports(f.text).includes('execa'))).toBe(true);
+  });
+
+  test('systeminformation is imported only by records/sysinfo.ts', () => {
+    const users = files.filter((f) => allImports(f.text).includes('systeminformation')).map((f) => f.rel);
+    expect(users).toEqual(['records/sysinfo.ts']);
+  });
+
+  test('config, plan and safety do no I/O (the build step that writes generated code aside)', () => {
+    const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'execa', 'node:net'];
+    const offenders = files.filter((f) => /^(config|plan|safety)\//.test(f.rel) && f.rel !== 'config/generateValidators.ts')
+      .filter((f) => allImports(f.text).some((spec) => io.includes(spec)));
+    expect(offenders.map((f) => f.rel)).toEqual([]);
+  });
+
+  const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core'];
+
+  // The heavy modules a module reaches through static imports (dynamic import() is the way out).
+  function reachHeavy(start: string): { seen: Set<string>; reached: string[] } {
+    const byRel = new Map(files.map((f) => [f.rel, f]));
+    const seen = new Set<string>();
+    const reached: string[] = [];
+    const visit = (rel: string) => {
+      if (seen.has(rel)) return;
+      seen.add(rel);
+      const file = byRel.get(rel);
+      if (!file) throw new Error(`import of a missing module ${rel}`);
+      for (const spec of staticImports(file.text)) {
+        if (spec.startsWith('.')) visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec)).replace(/\.js$/, '.ts'));
+        else if (heavy.includes(spec)) reached.push(`${rel} → ${spec}`);
+      }
+    };
+    visit(start);
+    return { seen, reached };
+  }
+
+  test('start-up loads no heavy module: nothing main.ts imports statically reaches one', () => {
+    const { seen, reached } = reachHeavy('cli/main.ts');
+    expect(seen.has('cli/context.ts')).toBe(true);
+    expect(reached).toEqual([]);
+  });
+
+  test.each(['plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean'])(
+    'the %s command reaches no heavy module statically', (name) => {
+      const { seen, reached } = reachHeavy(`cli/commands/${name}.ts`);
+      expect(seen.size).toBeGreaterThan(1);
+      expect(reached).toEqual([]);
+    });
+
+  test('the check sees a heavy module when one is imported statically', () => {
+    expect(reachHeavy('report/templates.ts').reached.length + reachHeavy('execute/launch.ts').reached.length).toBeGreaterThan(0);
+  });
+});
