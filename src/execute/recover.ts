@@ -78,6 +78,13 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
     }
   }
   await markCrashed(dir, journal.run_id, journal.subrun_id);
+  // The crashed run never reached its own end: its reports are written now, showing the crash.
+  try {
+    const { renderReports } = await import('../report/render.js');
+    await renderReports(root, journal.run_id);
+  } catch {
+    /* `road_runner report --run-id` can still render them and says what is wrong */
+  }
   rmSync(runningGroupsPath(runs), { force: true });
   removeJournal(runs);
   return { run_id: journal.run_id, subrun_id: journal.subrun_id, groups, rails };
