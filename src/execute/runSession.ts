@@ -20,7 +20,7 @@ import { executePlan, plannedSummary, type ExecutionResult } from './executePlan
 import { openJournal } from './journalKeeper.js';
 import { recoverOrphan, type RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
-import { finalRunSummary, initialRunSummary } from './runSummary.js';
+import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js';
 import { hashExecutable, runVersionCommand, toolVersions } from './toolVersions.js';
 
 /** File in inputs/ mapping each original input path to its copy. */
@@ -189,7 +189,8 @@ async function recordNewRun(req: SessionRequest, dir: string): Promise<RunSummar
 
 // A resumed run keeps its start time and record; its status is open again until it ends.
 function resumedStart(summary: RunSummary): RunSummary {
-  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null };
+  // It now runs on this boot: a later resume compares against this boot, not the first one.
+  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, boot_id: readBootId() };
 }
 
 async function writeSysinfo(file: string, req: SessionRequest, diags: Record<string, DiagAdapter>): Promise<void> {
