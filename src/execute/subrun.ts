@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { AdapterError } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
 import { launch, type ScanRules } from './launch.js';
 import { restoreRail, setRail, type RailActuator } from './rails.js';
 import type { RunContext } from './runContext.js';
 import { classifyStep } from './stepOutcome.js';
-
-/** Raised inside a sub-run when an actuator fails: the sub-run is aborted and the run stops. */
-class ActuatorFailure extends Error {}
 
 /** The `RR_*` environment of SPEC §9 for one step (or actuator call) of a sub-run. */
 export function railEnvironment(ctx: RunContext, sub: PlannedSubrun, margins: Record<string, number>, stepId: string | null): Record<string, string> {
@@ -86,7 +84,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     touched.add(act);
     const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, margins, null));
     ctx.log.append({ event: 'margin_set', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, target, ...r });
-    if (!r.ok) throw new ActuatorFailure(r.error ?? `${act.rail} could not be set`);
+    if (!r.ok) throw new AdapterError(r.error ?? `${act.rail} could not be set`);
   };
 
   try {
@@ -117,7 +115,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
       if (status !== 'passed' && step.on_fail === 'stop') stopRest = true;
     }
   } catch (error) {
-    if (!(error instanceof ActuatorFailure)) throw error;
+    if (!(error instanceof AdapterError)) throw error;
     actuatorFailed = true;
     reason = `actuator failure: ${error.message}`;
   } finally {
@@ -151,7 +149,7 @@ async function returnToDefaults(ctx: RunContext, sub: PlannedSubrun, adapter: st
     const value = sub.margins[rail] ?? act.nominal;
     const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, sub.margins, null));
     ctx.log.append({ event: 'margin_restore', run_id: ctx.plan.run_id, subrun_id: sub.id, rail, adapter: act.adapter, reason: `end of ${adapter} target`, ...r });
-    if (!r.ok) throw new ActuatorFailure(r.error ?? `${rail} could not be returned to ${value}`);
+    if (!r.ok) throw new AdapterError(r.error ?? `${rail} could not be returned to ${value}`);
   }
 }
 
