@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { createLineSplitter } from './lineScanner.js';
-import { copyStreamToFile, openOutputFiles, type OutputFiles } from './outputFiles.js';
+import { copyStreamToFile, openOutputFds, openOutputFiles, type OutputFds, type OutputFiles } from './outputFiles.js';
 import { killProcessGroup } from './processGroup.js';
 import {
   compileScanRules,
@@ -81,10 +81,12 @@ export async function launch(spec: LaunchSpec): Promise<LaunchResult> {
   const rules = compileScanRules(spec.scan);
   const startedAt = new Date();
   const startMs = performance.now();
-  const files = await openOutputFiles(spec.stdoutPath, spec.stderrPath);
+  // Handles only when Node copies scanned output into the files; else the child gets descriptors.
+  const handles = rules === null ? null : await openOutputFiles(spec.stdoutPath, spec.stderrPath);
+  const files: OutputFds = handles ?? openOutputFds(spec.stdoutPath, spec.stderrPath);
   let ending: Ending;
   try {
-    ending = await runInGroup(spec, rules, files);
+    ending = await runInGroup(spec, rules, files, handles);
   } finally {
     await files.close();
   }
@@ -96,7 +98,7 @@ export async function launch(spec: LaunchSpec): Promise<LaunchResult> {
   };
 }
 
-async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, files: OutputFiles): Promise<Ending> {
+async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, files: OutputFds, handles: OutputFiles | null): Promise<Ending> {
   if (spec.signal?.aborted === true) return { ...NOT_RUN, interrupted: true };
   const pipeStdout = rules !== null && rules.stream !== 'stderr';
   const pipeStderr = rules !== null && rules.stream !== 'stdout';
@@ -123,8 +125,8 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
 
   const scanner = rules === null ? null : createOutputScanner(rules);
   const copies: Promise<string | null>[] = [];
-  if (pipeStdout && scanner !== null) copies.push(copyScanned(subprocess.stdout, files.stdout, scanner));
-  if (pipeStderr && scanner !== null) copies.push(copyScanned(subprocess.stderr, files.stderr, scanner));
+  if (pipeStdout && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stdout, handles.stdout, scanner));
+  if (pipeStderr && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stderr, handles.stderr, scanner));
 
   const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec);
   const outputError = await settleCopies(copies, [subprocess.stdout, subprocess.stderr], spec.graceMs);
@@ -154,7 +156,7 @@ interface Started {
  * directly; execa's option handling costs ~0.8 ms per launch here (docs/performance.md) and
  * adds nothing when no data passes through Node. Same process-group rules as the piped path.
  */
-function startWithFiles(spec: LaunchSpec, files: OutputFiles): Started {
+function startWithFiles(spec: LaunchSpec, files: OutputFds): Started {
   const child = spawn(spec.file, spec.args, {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
@@ -166,13 +168,13 @@ function startWithFiles(spec: LaunchSpec, files: OutputFiles): Started {
 }
 
 /** Some output is scanned: execa spawns the diagnostic as a group leader with piped streams. */
-function startPiped(spec: LaunchSpec, files: OutputFiles, pipeStdout: boolean, pipeStderr: boolean): Started {
+function startPiped(spec: LaunchSpec, files: OutputFds, pipeStdout: boolean, pipeStderr: boolean): Started {
   const subprocess = startInGroup(spec, files, pipeStdout, pipeStderr);
   return { child: subprocess, failure: subprocess.then((result) => result) };
 }
 
 /** Spawns the diagnostic as the leader of a new process group, with execa kept lean. */
-function startInGroup(spec: LaunchSpec, files: OutputFiles, pipeStdout: boolean, pipeStderr: boolean) {
+function startInGroup(spec: LaunchSpec, files: OutputFds, pipeStdout: boolean, pipeStderr: boolean) {
   return execa(spec.file, spec.args, {
     cwd: spec.cwd,
     env: spec.env,

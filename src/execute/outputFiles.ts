@@ -2,7 +2,7 @@
 // child as a file descriptor (no data passes through Node); a scanned stream is piped and
 // copied here chunk by chunk, one write in flight, so memory stays bounded whatever the size.
 
-import { constants } from 'node:fs';
+import { closeSync, constants, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
@@ -10,6 +10,40 @@ export interface OutputFiles {
   stdout: FileHandle;
   stderr: FileHandle;
   close: () => Promise<void>;
+}
+
+/** The two log files as plain descriptors, for a child that writes them itself. */
+export interface OutputFds {
+  stdout: { fd: number };
+  stderr: { fd: number };
+  close: () => Promise<void>;
+}
+
+/**
+ * Creates or truncates both files and returns their descriptors, synchronously: when nothing is
+ * scanned this is all a step needs, and it saves two thread-pool round trips per step.
+ */
+export function openOutputFds(stdoutPath: string, stderrPath: string): OutputFds {
+  if (stdoutPath === stderrPath) {
+    const fd = openSync(stdoutPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, 0o644);
+    return { stdout: { fd }, stderr: { fd }, close: async () => closeSync(fd) };
+  }
+  const out = openSync(stdoutPath, 'w');
+  let err: number;
+  try {
+    err = openSync(stderrPath, 'w');
+  } catch (error) {
+    closeSync(out);
+    throw error;
+  }
+  return {
+    stdout: { fd: out },
+    stderr: { fd: err },
+    close: async () => {
+      closeSync(out);
+      closeSync(err);
+    },
+  };
 }
 
 /** Creates or truncates both files; one shared append-mode handle when both paths are the same. */
