@@ -115,30 +115,30 @@ export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[], unloaded: 
     const adapter = loadedAdapter.data;
     const specs = adapter.params ?? {};
     const known = Object.keys(specs);
-    for (const [name, value] of Object.entries(step.params ?? {})) {
-      const ptr = `${base}/params/${escapePointer(name)}`;
+    // Fixed params and swept values are checked alike: each value against the adapter's spec.
+    const given = [
+      ...Object.entries(step.params ?? {}).map(([name, value]) => {
+        const ptr = `${base}/params/${escapePointer(name)}`;
+        return { name, ptr, values: [[ptr, value] as const], swept: false };
+      }),
+      ...Object.entries(step.sweep ?? {}).map(([name, values]) => {
+        const ptr = `${base}/sweep/${escapePointer(name)}`;
+        return { name, ptr, values: values.map((value, k) => [`${ptr}/${k}`, value] as const), swept: true };
+      }),
+    ];
+    for (const { name, ptr, values, swept } of given) {
       const spec = specs[name];
       if (!spec) {
         problems.push(problemAt(source, ptr, `adapter "${adapter.name}" has no param "${name}"`, suggestionFor(name, known, 'param'), true));
         continue;
       }
-      const why = checkParamValue(spec, value);
-      if (why) problems.push(problemAt(source, ptr, why, describeAccepted(loadedAdapter, name, spec, value)));
-      if (step.sweep?.[name] !== undefined) {
+      for (const [at, value] of values) {
+        const why = checkParamValue(spec, value);
+        if (why) problems.push(problemAt(source, at, why, describeAccepted(loadedAdapter, name, spec, value)));
+      }
+      if (!swept && step.sweep?.[name] !== undefined) {
         problems.push(problemAt(source, ptr, `param "${name}" is set in both params and sweep`, 'keep it in one of the two', true));
       }
-    }
-    for (const [name, values] of Object.entries(step.sweep ?? {})) {
-      const ptr = `${base}/sweep/${escapePointer(name)}`;
-      const spec = specs[name];
-      if (!spec) {
-        problems.push(problemAt(source, ptr, `adapter "${adapter.name}" has no param "${name}"`, suggestionFor(name, known, 'param'), true));
-        continue;
-      }
-      values.forEach((value, k) => {
-        const why = checkParamValue(spec, value);
-        if (why) problems.push(problemAt(source, `${ptr}/${k}`, why, describeAccepted(loadedAdapter, name, spec, value)));
-      });
     }
     for (const [name, spec] of Object.entries(specs)) {
       const given = step.params?.[name] !== undefined || step.sweep?.[name] !== undefined || spec.default !== undefined;
