@@ -41,7 +41,8 @@ export function runStatus(subruns: SubrunSummary[], interrupted: boolean): RunSt
  * Executes the sub-runs of a plan in order, writing each sub-run's summary.json as it ends.
  * Stops early on an interrupt or an actuator failure; the sub-runs not reached stay `planned`.
  */
-export async function executePlan(ctx: RunContext): Promise<ExecutionResult> {
+export async function executePlan(given: RunContext): Promise<ExecutionResult> {
+  const ctx: RunContext = { ...given, inheritedEnv: given.inheritedEnv ?? { ...process.env } };
   const { plan } = ctx;
   const total = plan.subruns.length;
   const progressCounts = emptyCounts();

@@ -24,11 +24,7 @@ export function killProcessGroup(pgid: number, signal: NodeJS.Signals): boolean 
 /** True while the group has a member that is not a zombie (cheap when the group is empty). */
 export function isProcessGroupAlive(pgid: number): boolean {
   assertGroupId(pgid);
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    return readErrno(error) !== 'ESRCH';
-  }
+  if (!probeGroup(pgid)) return false;
   // Orphaned members that already exited stay zombies until init reaps them, which can take
   // seconds; kill(…, 0) still counts them, so look at their state.
   return hasLiveMember(pgid);
@@ -55,6 +51,23 @@ export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise
     pauseMs = Math.min(pauseMs * 2, 50);
   }
   return true;
+}
+
+/**
+ * kill(-pgid, 0): false once the group is gone. Asked after every step, when the answer is
+ * nearly always "gone", so the ESRCH error is built without a stack trace (it is never shown).
+ */
+function probeGroup(pgid: number): boolean {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return readErrno(error) !== 'ESRCH';
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 }
 
 function hasLiveMember(pgid: number): boolean {

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { checkRailValue, type EffectiveBounds } from '../safety/bounds.js';
 
 /** A rail actuator ready to call: resolved executable and its argv templates. */
@@ -34,6 +33,8 @@ export function actuatorTimeoutMs(timeoutS: number | undefined): number {
 }
 
 async function callActuator(act: RailActuator, args: string[], env: Record<string, string>): Promise<{ stdout: string; error: string | null }> {
+  // Loaded on the first actuator call: runs without actuated rails never load execa.
+  const { execa } = await import('execa');
   const result = await execa(act.file, args, {
     cwd: act.cwd,
     env: { ...act.env, ...env },

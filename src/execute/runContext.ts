@@ -29,6 +29,8 @@ export interface RunContext {
   journal: JournalKeeper;
   progress: (event: ProgressEvent) => void;
   now: () => Date;
+  /** process.env as the run found it, copied once and given to every step (executePlan fills it in). */
+  inheritedEnv?: Readonly<Record<string, string | undefined>>;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }

@@ -164,6 +164,7 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
     args: step.argv.slice(1),
     cwd: dir,
     env: { ...(adapter.env ?? {}), ...railEnvironment(ctx, sub, margins, step.step_id) },
+    inheritedEnv: ctx.inheritedEnv,
     stdoutPath: path.join(dir, 'stdout', step.log_name),
     stderrPath: path.join(dir, 'stderr', step.log_name),
     timeoutMs: step.timeout_s * 1000,

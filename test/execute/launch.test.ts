@@ -173,6 +173,16 @@ describe('launch: arguments and environment', () => {
     expect(await readStdout()).toBe('RR_MARGIN_VCORE_MV=950\nRR_RUN_ID=rr-1\nRR_STEP_ID=smoke\n');
   });
 
+  it.each([
+    ['fd stdio', undefined],
+    ['scan stdio', { metrics: [{ name: 'n', regex: 'RR_RUN_ID=(.*)', type: 'string' as const }] }],
+  ])('takes a given inherited environment instead of process.env (%s)', async (_label, scan) => {
+    const inheritedEnv = { PATH: process.env.PATH, RR_UNIT: 'from-copy' };
+    const result = await launch(specFor('print-env', { env: { RR_RUN_ID: 'rr-2' }, inheritedEnv, scan }));
+    expect(result.exitCode).toBe(0);
+    expect(await readStdout()).toBe('RR_RUN_ID=rr-2\nRR_UNIT=from-copy\n');
+  });
+
   it('runs in cwd', async () => {
     const result = await launch(specFor('/bin/sh', { args: ['-c', 'pwd'] }));
     expect(result.exitCode).toBe(0);
