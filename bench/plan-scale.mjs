@@ -62,13 +62,13 @@ try {
 
 // Where the time goes, in this process: planning (load + expand + check), then serialising.
 async function printBreakdown(root) {
-  const { compileValidators } = await import(join(ROOT, 'dist/config/validate.js'));
+  const { loadValidators } = await import(join(ROOT, 'dist/config/validate.js'));
   const { loadWorkspace } = await import(join(ROOT, 'dist/workspace/load.js'));
   const { planSweep } = await import(join(ROOT, 'dist/plan/planSweep.js'));
   const { buildHostFacts } = await import(join(ROOT, 'dist/host/facts.js'));
   const texts = JSON.parse(readFileSync(join(root, 'host.yaml'), 'utf8'));
   let t = performance.now();
-  const workspace = loadWorkspace(compileValidators(), root, { envPath: '' });
+  const workspace = loadWorkspace(await loadValidators(), root, { envPath: '' });
   const loadMs = performance.now() - t;
   t = performance.now();
   const { plan } = planSweep({

@@ -2,8 +2,8 @@ import type { DiagAdapter, Flow, Margin, RailAdapter } from '../config/schemas/i
 import { isRailAdapter } from '../config/workspaceTypes.js';
 import { subrunId } from '../records/layout.js';
 import type { EffectiveBounds } from '../safety/bounds.js';
-import { countPoints, expandValues, listAxes, listRailSettings } from './axes.js';
-import { axisName, expandPoints } from './points.js';
+import { expandValues, listAxes, listRailSettings } from './axes.js';
+import { axisName, preparePoints } from './points.js';
 import { expandSteps } from './steps.js';
 import type { Plan, PlanInput, PlannedRail, PlannedSubrun } from './types.js';
 
@@ -46,19 +46,21 @@ export function buildPlan(req: PlanRequest): Plan {
   for (const a of req.adapters) if (!isRailAdapter(a)) diagAdapters[a.name] = a;
   // Steps do not depend on the point: every sub-run shares one expanded list.
   const steps = expandSteps(req.flow.steps, diagAdapters, req.executables);
-  const count = countPoints(margin);
+  const expansion = preparePoints(margin, req.seed);
+  const count = expansion.total;
+  // subrunId's layout, checked once: the run id is the same for all, only the index changes.
+  const idPrefix = `${req.runId}-s`;
+  const width = count > 0 ? subrunId(req.runId, count, count).length - idPrefix.length : 0;
   const subruns: PlannedSubrun[] = [];
-  let index = 0;
-  for (const point of expandPoints(margin, req.seed)) {
-    index += 1;
-    const { default: defaults = {}, ...byAdapter } = point.values;
+  for (let i = 0; i < count; i++) {
+    const p = expansion.pointAt(i);
     subruns.push({
-      id: subrunId(req.runId, index, count),
-      index,
-      seed: point.seed,
-      point: point.point,
-      margins: defaults,
-      adapter_margins: byAdapter,
+      id: idPrefix + String(i + 1).padStart(width, '0'),
+      index: i + 1,
+      seed: p.seed,
+      point: p.point,
+      margins: p.margins,
+      adapter_margins: p.adapterMargins,
       steps,
     });
   }

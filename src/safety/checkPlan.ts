@@ -14,13 +14,20 @@ export function checkPlan(plan: Plan): string[] {
     const why = checkRailValue(bounds, rail.rail, rail.nominal);
     if (why) out.push(`nominal of ${rail.rail} (adapter ${rail.adapter}): ${why}`);
   }
+  // A plan of 100,000 sub-runs checks 100,000s of values: plain loops, no entry arrays. The
+  // one predicate, checkRailValue, decides every value (it builds text only for violations).
   for (const sub of plan.subruns) {
-    for (const [rail, value] of Object.entries(sub.margins)) {
+    const margins = sub.margins;
+    for (const rail of Object.keys(margins)) {
+      const value = margins[rail]!;
       const why = checkRailValue(bounds, rail, value);
       if (why) out.push(`${sub.id}: ${why}`);
     }
-    for (const [adapter, rails] of Object.entries(sub.adapter_margins)) {
-      for (const [rail, value] of Object.entries(rails)) {
+    const byAdapter = sub.adapter_margins;
+    for (const adapter of Object.keys(byAdapter)) {
+      const rails = byAdapter[adapter]!;
+      for (const rail of Object.keys(rails)) {
+        const value = rails[rail]!;
         const why = checkRailValue(bounds, rail, value);
         if (why) out.push(`${sub.id} (while ${adapter} runs): ${why}`);
       }
