@@ -3,6 +3,7 @@ import type { ProfileSelection } from '../host/match.js';
 import type { Plan } from '../plan/types.js';
 import type { HostChoice } from '../workspace/host.js';
 import type { ResumeState } from '../execute/runSession.js';
+import type { PendingSysinfo } from '../records/sysinfo.js';
 import { confirmRun, describeRunForConfirmation } from './confirm.js';
 import type { CommandContext } from './context.js';
 import { createBarProgress, createLineProgress } from './progress.js';
@@ -20,6 +21,8 @@ export interface StartRequest {
   dryRun: boolean;
   graceS: number;
   resume?: ResumeState;
+  /** The host snapshot, if already started (runSession starts it otherwise). */
+  sysinfo?: PendingSysinfo;
 }
 
 /** Confirms with the operator, executes under the lock with signal handling and progress, and prints the outcome. */
@@ -27,6 +30,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
   const { plan } = req;
   const lines = describeRunForConfirmation(plan, req.host, req.selection, req.unit);
   if (!req.dryRun && !(await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out }))) {
+    req.sysinfo?.cancel();
     ctx.out('not started: nothing was changed');
     return 0;
   }
@@ -38,7 +42,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     const result = await runSession({
       root: ctx.root, plan, workspace: req.inputs.workspace, validators: req.inputs.validators, host: req.host, unit: req.unit,
       dryRun: req.dryRun, graceMs: req.graceS * 1000, signal: interrupts.signal, envPath: ctx.env.PATH ?? '',
-      progress: view.update, resume: req.resume,
+      progress: view.update, resume: req.resume, sysinfo: req.sysinfo,
       onRecovered: (r) => ctx.err(`recovered crashed run ${r.run_id}: ${r.rails.map((x) => `${x.rail} back at ${x.read_back}`).join(', ') || 'no rails were touched'}; it is marked crashed`),
       now: () => new Date(),
     });

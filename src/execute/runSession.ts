@@ -5,23 +5,20 @@ import type { DiagAdapter, RailAdapter } from '../config/schemas/index.js';
 import type { Validators } from '../config/validate.js';
 import { isRailAdapter, type Workspace } from '../config/workspaceTypes.js';
 import type { Plan } from '../plan/types.js';
-import { openEventLog } from '../records/eventLog.js';
 import { copyInputs } from '../records/inputs.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
 import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
-import { acquireRunLock } from '../records/lock.js';
+import { acquireRunLock, type RunLock } from '../records/lock.js';
 import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
-import { collectSysinfo } from '../records/sysinfo.js';
-import { findOnPath } from '../workspace/executable.js';
+import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '../records/sysinfo.js';
 import type { HostChoice } from '../workspace/host.js';
-import { buildActuators } from './actuators.js';
-import { executePlan, plannedSummary, type ExecutionResult } from './executePlan.js';
-import { openJournal } from './journalKeeper.js';
-import { recoverOrphan, type RecoveryReport } from './recover.js';
+import type { ExecutionResult } from './executePlan.js';
+import type { RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
 import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js';
-import { hashExecutable, runVersionCommand, toolVersions } from './toolVersions.js';
+import { completeSysinfo } from './runSysinfo.js';
+import { toolVersions } from './toolVersions.js';
 
 /** File in inputs/ mapping each original input path to its copy. */
 export const inputsManifest = '.manifest.json';
@@ -43,6 +40,8 @@ export interface SessionRequest {
   resume?: ResumeState;
   /** Told about a crashed run recovered before this one started. */
   onRecovered: (report: RecoveryReport) => void;
+  /** The host snapshot, if the caller already started it (it is started here otherwise). */
+  sysinfo?: PendingSysinfo;
   now: () => Date;
 }
 
@@ -101,31 +100,50 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   const { plan, root, workspace } = req;
   const runs = runsDir(root);
   mkdirSync(runs, { recursive: true });
-  const lock = await acquireRunLock(runs, { run_id: plan.run_id });
+  // The host snapshot runs in a worker thread from the start: its shells run while the lock
+  // is taken, the executor loads, recovery checks and the run folder is recorded. It is
+  // written before any rail is set or any diagnostic is launched.
+  const snapshot = req.sysinfo ?? startSysinfoSnapshot({ timeoutMs: SYSINFO_TIMEOUT_MS, now: req.now });
+  const executor = loadExecutor();
+  executor.catch(() => undefined); // awaited below; a lock error must not leave it unhandled
+  let lock: RunLock;
   try {
-    const recovered = await recoverOrphan(root, req.validators, req.envPath, req.graceMs);
+    lock = await acquireRunLock(runs, { run_id: plan.run_id });
+  } catch (error) {
+    snapshot.cancel(); // refused: do not disturb the run that holds the lock
+    throw error;
+  }
+  const diagAdapters: Record<string, DiagAdapter> = {};
+  const railAdapters: RailAdapter[] = [];
+  for (const a of workspace.adapters) {
+    if (isRailAdapter(a.data)) railAdapters.push(a.data);
+    else diagAdapters[a.data.name] = a.data;
+  }
+  const versions = toolVersions();
+  const sysinfo = completeSysinfo(snapshot, { plan, root, workspace, host: req.host, envPath: req.envPath }, diagAdapters, versions);
+  sysinfo.catch(() => undefined); // awaited below (or in finally) on every path
+  try {
+    const x = await executor;
+    const recovered = await x.recoverOrphan(root, req.validators, req.envPath, req.graceMs);
     if (recovered) req.onRecovered(recovered);
 
     const dir = runDir(root, plan.run_id);
     mkdirSync(dir, { recursive: true });
     const resume = req.resume;
-    const start = resume ? resumedStart(resume.summary) : await recordNewRun(req, dir);
+    const start = resume ? resumedStart(resume.summary) : await recordNewRun(req, dir, versions);
     writeJsonAtomic(path.join(dir, 'summary.json'), start);
-
-    const diagAdapters: Record<string, DiagAdapter> = {};
-    const railAdapters: RailAdapter[] = [];
-    for (const a of workspace.adapters) {
-      if (isRailAdapter(a.data)) railAdapters.push(a.data);
-      else diagAdapters[a.data.name] = a.data;
-    }
-    await writeSysinfo(path.join(dir, resume ? 'sysinfo.resumed.json' : 'sysinfo.json'), req, diagAdapters);
+    // The report renderer loads while the snapshot finishes (this thread is idle then), and
+    // before any step: nothing is compiled while a diagnostic runs.
+    const renderer = loadRenderer();
+    const [info] = await Promise.all([sysinfo, renderer]);
+    writeJsonAtomic(path.join(dir, resume ? 'sysinfo.resumed.json' : 'sysinfo.json'), info);
 
     const missing = missingExecutables(plan, workspace);
     if (missing.length > 0 && !req.dryRun) {
       const reason = missing.map((m) => `${m.cause} (${m.fix})`).join('; ');
       const summary = finalRunSummary(start, [], { status: 'aborted', reason, exitCode: ExitCode.runtime, endedAt: req.now() });
       writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-      await writeReports(root, plan.run_id);
+      await writeReports(renderer, root, plan.run_id);
       // One line with the cause (and where it is recorded), then the fix as the hint.
       throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${missing.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
         [...new Set(missing.map((m) => m.fix))].join('; '));
@@ -133,19 +151,19 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 
     let result: ExecutionResult;
     if (req.dryRun) {
-      const subruns = plan.subruns.map((s) => plannedSummary(plan.run_id, s));
+      const subruns = plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
       for (const s of subruns) {
         mkdirSync(path.join(dir, s.id), { recursive: true });
         writeJsonAtomic(path.join(dir, s.id, 'summary.json'), s);
       }
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false };
     } else {
-      const journal = openJournal(runs, plan.run_id, req.now);
-      const log = openEventLog(path.join(dir, 'steps.ldjson'));
+      const journal = x.openJournal(runs, plan.run_id, req.now);
+      const log = x.openEventLog(path.join(dir, 'steps.ldjson'));
       try {
-        result = await executePlan({
+        result = await x.executePlan({
           plan, root, runDir: dir, unit: req.unit, adapters: diagAdapters,
-          actuators: buildActuators(root, Object.keys(plan.rails), railAdapters, workspace.executables),
+          actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, workspace.executables),
           graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: resume?.completed,
         });
       } finally {
@@ -157,19 +175,48 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
     const summary = finalRunSummary(start, result.subruns, { status: result.status, reason: result.reason, exitCode, endedAt: req.now() });
     writeJsonAtomic(path.join(dir, 'summary.json'), summary);
-    const reportWarnings = await writeReports(root, plan.run_id);
+    const reportWarnings = await writeReports(renderer, root, plan.run_id);
     return { summary, exitCode, runDir: dir, restoreFailed: result.restoreFailed, reportWarnings };
   } finally {
+    // On an early error the snapshot may still be running: it stops with the run, before the lock is released.
+    snapshot.cancel();
+    await sysinfo.catch(() => undefined);
     await lock.release();
+  }
+}
+
+// The executor proper (recovery, journal, event log, sub-runs, actuators), loaded while the
+// lock is taken and the sysinfo snapshot runs rather than before either.
+async function loadExecutor() {
+  const [plan, actuators, journal, recover, eventLog] = await Promise.all([
+    import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/eventLog.js'),
+  ]);
+  return {
+    executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
+    openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openEventLog: eventLog.openEventLog,
+  };
+}
+
+type Renderer = typeof import('../report/render.js');
+
+// The report renderer with its template engine, or why it could not be loaded (never rejects).
+async function loadRenderer(): Promise<Renderer | Error> {
+  try {
+    const renderer = await import('../report/render.js');
+    await renderer.loadTemplateEngine();
+    return renderer;
+  } catch (error) {
+    return error as Error;
   }
 }
 
 // Reports are written at the end of every run, also failed, interrupted and aborted ones. A
 // report problem never changes the run's outcome: it comes back as a warning.
-async function writeReports(root: string, runId: string): Promise<string[]> {
+async function writeReports(renderer: Promise<Renderer | Error>, root: string, runId: string): Promise<string[]> {
   try {
-    const { renderReports } = await import('../report/render.js');
-    const r = await renderReports(root, runId);
+    const loaded = await renderer;
+    if (loaded instanceof Error) throw loaded;
+    const r = await loaded.renderReports(root, runId);
     return r.warnings;
   } catch (error) {
     return [`reports not written: ${(error as Error).message}`];
@@ -177,38 +224,18 @@ async function writeReports(root: string, runId: string): Promise<string[]> {
 }
 
 // A new run's folder: the plan, byte copies of its inputs, and its first summary.
-async function recordNewRun(req: SessionRequest, dir: string): Promise<RunSummary> {
+async function recordNewRun(req: SessionRequest, dir: string, versions: Record<string, string>): Promise<RunSummary> {
   const { plan, workspace } = req;
   writePlanFile(path.join(dir, 'plan.json'), plan);
   // Input paths are relative to the workspace the plan was loaded from (a run's inputs/ for rerun-last).
   const copied = await copyInputs(workspace.root, plan.inputs.map((i) => path.resolve(workspace.root, i.file)), path.join(dir, 'inputs'));
   // Where each input's copy went, so rerun-last and resume can load the run's own files.
   writeJsonAtomic(path.join(dir, 'inputs', inputsManifest), copied);
-  return initialRunSummary({ plan, unit: req.unit, host: req.host, versions: toolVersions(), startedAt: req.now(), dryRun: req.dryRun });
+  return initialRunSummary({ plan, unit: req.unit, host: req.host, versions, startedAt: req.now(), dryRun: req.dryRun });
 }
 
 // A resumed run keeps its start time and record; its status is open again until it ends.
 function resumedStart(summary: RunSummary): RunSummary {
   // It now runs on this boot: a later resume compares against this boot, not the first one.
   return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, boot_id: readBootId() };
-}
-
-async function writeSysinfo(file: string, req: SessionRequest, diags: Record<string, DiagAdapter>): Promise<void> {
-  const used = new Set(req.plan.subruns[0]?.steps.map((s) => s.adapter) ?? []);
-  for (const r of Object.values(req.plan.rails)) if (r.adapter) used.add(r.adapter);
-  const adapters: Record<string, { executable: string; sha256: string; version?: string }> = {};
-  await Promise.all([...used].map(async (name) => {
-    const ref = req.workspace.executables[name];
-    if (!ref) return;
-    const file = ref.kind === 'diags' ? path.join(req.root, ref.ref) : findOnPath(ref.ref, req.envPath);
-    const entry: { executable: string; sha256: string; version?: string } = {
-      executable: file ?? ref.ref,
-      sha256: ref.found && file ? await hashExecutable(file) : 'missing',
-    };
-    const versionCmd = diags[name]?.version_cmd;
-    if (versionCmd && ref.found) entry.version = await runVersionCommand(versionCmd, req.root);
-    adapters[name] = entry;
-  }));
-  const sysinfo = await collectSysinfo({ timeoutMs: 3000, rawHost: req.host.texts, extra: { versions: toolVersions(), adapters, host_origin: req.host.origin } });
-  writeJsonAtomic(file, sysinfo);
 }

@@ -3,10 +3,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { execa } from 'execa';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-const recordedDependencies = ['ajv', 'execa', 'nunjucks', 'systeminformation', 'yaml', 'yargs', 'ndjson', 'inquirer'];
+const recordedDependencies = ['ajv', 'execa', 'nunjucks', 'systeminformation', 'yaml', 'yargs', 'inquirer'];
 
 function readVersion(file: string): string | null {
   try {
@@ -44,6 +43,8 @@ export async function hashExecutable(file: string): Promise<string> {
 export async function runVersionCommand(argv: string[], cwd: string): Promise<string> {
   const [file, ...args] = argv;
   if (!file) return 'no version_cmd';
+  // execa is a large module graph: loaded only for adapters that have a version_cmd.
+  const { execa } = await import('execa');
   const r = await execa(file, args, { cwd, timeout: 5000, reject: false, stdin: 'ignore', all: true, maxBuffer: 1_000_000 });
   const text = String(r.all ?? '').trim().split('\n')[0] ?? '';
   return r.failed ? `version_cmd failed: ${(r.shortMessage ?? '').split('\n')[0]}` : text;

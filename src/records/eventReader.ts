@@ -1,11 +1,10 @@
 // The steps.ldjson reader: streams events with bounded memory, however long the file.
-// Complete lines go through ndjson's strict parser, a chunk at a time. The final line is
-// held back when it has no newline (a crash tore it): it is parsed here, kept if whole,
-// otherwise skipped and reported. A bad line anywhere else is corruption and an error.
+// Complete lines are parsed strictly, a chunk at a time: lines split at \n or \r\n, empty
+// ones skipped, anything else must be a JSON object. The final line is held back when it has
+// no newline (a crash tore it): it is parsed here, kept if whole, otherwise skipped and
+// reported. A bad line anywhere else is corruption and an error.
 
 import { createReadStream } from 'node:fs';
-import type { Transform } from 'node:stream';
-import ndjson from 'ndjson';
 import { ExitCode, RrError } from '../errors.js';
 
 /** Options of readEvents. */
@@ -31,11 +30,6 @@ export class CorruptEventLogError extends RrError {
 
 /** Streams the events of a steps.ldjson file in order. */
 export async function* readEvents(path: string, options: ReadEventsOptions = {}): AsyncGenerator<Record<string, unknown>> {
-  const parser = ndjson.parse({ strict: true }) as unknown as Transform;
-  let parseError: Error | null = null;
-  parser.on('error', (err: Error) => {
-    parseError ??= err;
-  });
   let carry: Buffer = Buffer.alloc(0);
   let linesBefore = 0;
   try {
@@ -48,24 +42,19 @@ export async function* readEvents(path: string, options: ReadEventsOptions = {})
       }
       const complete = data.subarray(0, cut + 1);
       carry = Buffer.from(data.subarray(cut + 1));
-      parser.write(complete);
-      const events = drainObjects(parser) as Record<string, unknown>[];
-      const shape = measureLines(complete);
-      if (parseError !== null || events.length !== shape.nonBlank || !events.every((e) => isPlainObject(e))) {
-        const bad = findBadLine(complete);
-        yield* events.slice(0, bad.objectsBefore);
-        throw new CorruptEventLogError(path, linesBefore + bad.lineOffset, bad.detail);
+      const block = parseBlock(complete);
+      if (block.bad) {
+        yield* block.events;
+        throw new CorruptEventLogError(path, linesBefore + block.bad.lineOffset, block.bad.detail);
       }
-      yield* events;
-      linesBefore += shape.lines;
+      yield* block.events;
+      linesBefore += block.lines;
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new RrError(`event log not found: ${path}`, ExitCode.usage, 'check the run and sub-run id');
     }
     throw err;
-  } finally {
-    parser.destroy();
   }
   const last = readFinalLine(carry);
   if (last.kind === 'event') yield last.event;
@@ -87,45 +76,34 @@ function readFinalLine(carry: Buffer): FinalLine {
   return { kind: 'torn', text };
 }
 
-function drainObjects(parser: Transform): unknown[] {
-  const out: unknown[] = [];
-  for (let value: unknown = parser.read(); value !== null; value = parser.read()) out.push(value);
-  return out;
+/** A block of complete lines, parsed: its events up to the first bad line, and that line if any. */
+interface ParsedBlock {
+  events: Record<string, unknown>[];
+  lines: number;
+  bad: { lineOffset: number; detail: string } | null;
 }
 
-// Counts the lines of a block ending with a newline, and those that are not empty (ndjson skips those).
-function measureLines(block: Buffer): { lines: number; nonBlank: number } {
-  let lines = 0;
-  let nonBlank = 0;
-  for (let start = 0, end = block.indexOf(0x0a); end !== -1; start = end + 1, end = block.indexOf(0x0a, start)) {
-    lines += 1;
-    const length = end - start;
-    if (length > 1 || (length === 1 && block[start] !== 0x0d)) nonBlank += 1;
-  }
-  return { lines, nonBlank };
-}
-
-// Finds the first line of a block that ndjson would reject or that is not an object: its
-// 1-based line within the block, and how many events precede it.
-function findBadLine(block: Buffer): { lineOffset: number; objectsBefore: number; detail: string } {
+// Parses a block ending with a newline, line by line (`\r\n` too; empty lines are skipped).
+// A line that is not JSON, or not a JSON object, is bad: its 1-based line within the block.
+function parseBlock(block: Buffer): ParsedBlock {
   const lines = block.toString('utf8').split('\n');
-  let objectsBefore = 0;
+  const events: Record<string, unknown>[] = [];
   for (let i = 0; i < lines.length - 1; i++) {
-    const line = (lines[i] as string).replace(/\r$/, '');
+    const raw = lines[i] as string;
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      return { lineOffset: i + 1, objectsBefore, detail: `${(err as Error).message}: ${preview(line)}` };
+      return { events, lines: lines.length - 1, bad: { lineOffset: i + 1, detail: `${(err as Error).message}: ${preview(line)}` } };
     }
     if (!isPlainObject(value)) {
-      return { lineOffset: i + 1, objectsBefore, detail: `not a JSON object: ${preview(line)}` };
+      return { events, lines: lines.length - 1, bad: { lineOffset: i + 1, detail: `not a JSON object: ${preview(line)}` } };
     }
-    objectsBefore += 1;
+    events.push(value);
   }
-  // ndjson failed on something JSON.parse accepts: should not happen; blame the block.
-  return { lineOffset: 1, objectsBefore: 0, detail: 'rejected by the ndjson parser' };
+  return { events, lines: lines.length - 1, bad: null };
 }
 
 function preview(line: string): string {

@@ -17,12 +17,26 @@ export function writeJsonAtomic(path: string, data: unknown): void {
 
 /** Replaces a file's content atomically and durably (temp file in the same folder, fsync, rename, fsync folder). */
 export function writeFileDurable(path: string, content: string | Uint8Array): void {
+  replaceFile(path, content, true);
+}
+
+/**
+ * Replaces a file's content atomically (temp file in the same folder, rename), without the two
+ * fsyncs: only for files rebuilt from the records on demand (the reports; `road_runner report`
+ * writes them again). Readers still never see half a file; a power loss right after may leave
+ * the old content or an empty file, never a record the crash journal or a resume depends on.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array): void {
+  replaceFile(path, content, false);
+}
+
+function replaceFile(path: string, content: string | Uint8Array, isDurable: boolean): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o644);
   try {
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
+    if (isDurable) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(temp);
@@ -35,7 +49,7 @@ export function writeFileDurable(path: string, content: string | Uint8Array): vo
     unlinkSync(temp);
     throw err;
   }
-  fsyncFolder(dirname(path));
+  if (isDurable) fsyncFolder(dirname(path));
 }
 
 /**

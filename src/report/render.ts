@@ -3,11 +3,13 @@
 // executor at the end of every run and by `road_runner report`.
 
 import { join } from 'node:path';
-import { writeFileDurable } from '../records/jsonFile.js';
+import { writeFileAtomic } from '../records/jsonFile.js';
 import { loadRunRecords } from './runData.js';
 import { scanSteps } from './stepScan.js';
 import { buildReportView, REPORT_LIMITS } from './viewModel.js';
 import { renderTemplate } from './templates.js';
+
+export { loadTemplateEngine } from './templates.js';
 
 /** What renderReports wrote, and what it could not report. */
 export interface RenderResult {
@@ -41,8 +43,9 @@ export async function renderReports(root: string, runId: string): Promise<Render
   const html = await renderTemplate(root, 'report.html.njk', context);
   const mdPath = join(records.dir, 'report.md');
   const htmlPath = join(records.dir, 'report.html');
-  writeFileDurable(mdPath, md);
-  writeFileDurable(htmlPath, html);
+  // Rebuilt from the records on demand, so not fsynced (the records they come from are).
+  writeFileAtomic(mdPath, md);
+  writeFileAtomic(htmlPath, html);
   return { md: mdPath, html: htmlPath, warnings: [...problems, ...warnings], problems };
 }
 

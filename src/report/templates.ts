@@ -1,11 +1,17 @@
 // Renders the report templates with Nunjucks (imported only when rendering: start-up stays
 // fast). A workspace's `templates/report.*.njk` overrides the package's own, file by file.
 // Autoescape is on: whatever a diagnostic printed reaches the page as text, never as markup.
+// A template whose compiled record ships in templates/compiled/ (precompiled.ts) is not
+// compiled again; any other source is compiled by Nunjucks as it loads it.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, RrError } from '../errors.js';
+import { findCompiledCode, readNunjucksVersion, type CompileOptions } from './precompiled.js';
+
+/** The options the report templates are compiled with. */
+export const TEMPLATE_COMPILE_OPTIONS: CompileOptions = { trimBlocks: true, lstripBlocks: true, throwOnUndefined: false };
 
 /** The report templates a workspace may override. */
 export type ReportTemplate = 'report.md.njk' | 'report.html.njk';
@@ -21,22 +27,41 @@ export function locateTemplate(root: string, name: ReportTemplate): string {
   return existsSync(own) ? own : join(packageTemplatesDir(), name);
 }
 
+/** Loads Nunjucks (a run does it before its first step, so that nothing is compiled during one). */
+export async function loadTemplateEngine(): Promise<typeof import('nunjucks')> {
+  return (await import('nunjucks')).default;
+}
+
 /** Renders one report template; a template error throws RrError (exit 2) naming file and line. */
 export async function renderTemplate(root: string, name: ReportTemplate, context: object): Promise<string> {
-  const { default: nunjucks } = await import('nunjucks');
+  const nunjucks = await loadTemplateEngine();
   const file = locateTemplate(root, name);
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader([join(resolve(root), 'templates'), packageTemplatesDir()], { noCache: true }), {
     autoescape: true,
-    trimBlocks: true,
-    lstripBlocks: true,
+    ...TEMPLATE_COMPILE_OPTIONS,
   });
   env.addFilter('mdcell', (value: unknown) => String(value ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|'));
   env.addFilter('pad', (value: unknown, width: number) => String(value ?? '').padEnd(width));
   try {
-    return env.render(name, context);
+    const code = readCompiledCode(file, name);
+    if (code === null) return env.render(name, context);
+    // What Nunjucks does with code it has just compiled; the path names the file in errors.
+    const compiled = { type: 'code', obj: new Function(code)() as object };
+    return new nunjucks.Template(compiled as unknown as string, env, file).render(context);
   } catch (err) {
     throw describeTemplateError(file, (err as Error).message ?? String(err));
   }
+}
+
+// The shipped compiled code for the template file's current source, or null.
+function readCompiledCode(file: string, name: ReportTemplate): string | null {
+  let source: string;
+  try {
+    source = readFileSync(file, 'utf8');
+  } catch {
+    return null; // Nunjucks reports it as it loads the file
+  }
+  return findCompiledCode(packageTemplatesDir(), name, source, TEMPLATE_COMPILE_OPTIONS, readNunjucksVersion());
 }
 
 /** Turns a Nunjucks error message into an RrError `file:line:col: …` (exit 2). */

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { RrError } from '../../src/errors.js';
-import { readJsonFile, writeJsonAtomic } from '../../src/records/jsonFile.js';
+import { readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../src/records/jsonFile.js';
 import { locateJsonError, positionAt } from '../../src/records/jsonPosition.js';
 import { makeTempDir, removeTempDir } from './helpers.js';
 
@@ -42,6 +42,19 @@ describe('writeJsonAtomic', () => {
   it('refuses values that are not JSON', () => {
     expect(() => writeJsonAtomic(join(dir, 'x.json'), undefined)).toThrow(TypeError);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces a file whole, leaving no temp file, and never writes through a missing folder', () => {
+    const path = join(dir, 'report.md');
+    writeFileSync(path, 'old report\n');
+    writeFileAtomic(path, '# new report\n');
+    expect(readFileSync(path, 'utf8')).toBe('# new report\n');
+    writeFileAtomic(path, Buffer.from('bytes'));
+    expect(readFileSync(path, 'utf8')).toBe('bytes');
+    expect(readdirSync(dir)).toEqual(['report.md']);
+    expect(() => writeFileAtomic(join(dir, 'nope', 'report.md'), 'x')).toThrow(/ENOENT/);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectSysinfo, SYSINFO_SECTIONS } from '../../src/records/sysinfo.js';
+import { assembleSysinfo, collectSysinfo, startSysinfoSnapshot, SYSINFO_SECTIONS } from '../../src/records/sysinfo.js';
 
 const rawHost = { lscpu: 'Architecture: x86_64\nCPU(s): 2\n', uname: 'Linux vm 6.1.0 x86_64' };
 
@@ -36,5 +36,20 @@ describe('collectSysinfo', () => {
     for (const name of errors) expect((info[name] as { error: string }).error).toBe('timed out after 1 ms');
     expect(info.duration_ms).toBeLessThan(1_000);
     expect(info.extra).toEqual({});
+  });
+
+  it('keeps the key order of sysinfo.json: header, raw texts, sections, extra', async () => {
+    const snapshot = await startSysinfoSnapshot({ timeoutMs: 10_000 }).result;
+    const info = assembleSysinfo(snapshot, rawHost, { unit: 'SN1' });
+    expect(Object.keys(info)).toEqual(['collected_at', 'duration_ms', 'timeout_ms', 'node', 'systeminformation', 'raw', ...SYSINFO_SECTIONS, 'extra']);
+    expect(info.cpu).toMatchObject({ cores: expect.any(Number) });
+  });
+
+  it('stops when cancelled, and says so', async () => {
+    const pending = startSysinfoSnapshot({ timeoutMs: 10_000 });
+    pending.cancel();
+    const started = Date.now();
+    await expect(pending.result).rejects.toThrow('sysinfo snapshot cancelled');
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { UsageError } from '../../errors.js';
 import { planSweep } from '../../plan/planSweep.js';
 import { newRunId, randomHex6 } from '../../records/layout.js';
+import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS } from '../../records/sysinfo.js';
 import { loadHost } from '../../workspace/host.js';
 import type { CommandContext } from '../context.js';
 import { startRun } from '../startRun.js';
@@ -37,14 +38,23 @@ export default async function run(ctx: CommandContext, args: Record<string, unkn
   }
   if (a.flow === undefined || a.margin === undefined) throw new UsageError('run needs --flow and --margin (or --resume ID)', 'e.g. road_runner run --flow flows/sample_flow.yaml --margin margins/sample_margin.yaml --unit SN123');
   if (a.unit === undefined || !a.unit.trim()) throw new UsageError('run needs --unit with the serial number of the unit under test', 'e.g. --unit SN123');
-  const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
-  const now = new Date();
-  const { plan, decision } = planSweep({
-    workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: a.profile,
-    runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: a.seed, randomSeed: () => randomInt(0, 2 ** 32),
-  });
-  return startRun(ctx, {
-    plan, inputs, host, selection: decision.selection, unit: a.unit, yes: a.yes ?? false, dryRun: a.dryRun ?? false, graceS,
-  });
+  // Nothing waits for the operator (--yes, --dry-run): the host snapshot starts now, in a worker
+  // thread, while the inputs load and the plan is made. Stopped if the run never starts; with
+  // a question, the run takes it after the answer.
+  const startsAtOnce = Boolean(a.yes || a.dryRun);
+  const sysinfo = startsAtOnce ? startSysinfoSnapshot({ timeoutMs: SYSINFO_TIMEOUT_MS }) : undefined;
+  try {
+    const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
+    const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+    const now = new Date();
+    const { plan, decision } = planSweep({
+      workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: a.profile,
+      runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: a.seed, randomSeed: () => randomInt(0, 2 ** 32),
+    });
+    return await startRun(ctx, {
+      plan, inputs, host, selection: decision.selection, unit: a.unit, yes: a.yes ?? false, dryRun: a.dryRun ?? false, graceS, sysinfo,
+    });
+  } finally {
+    sysinfo?.cancel(); // taken by then, or the run never started
+  }
 }
