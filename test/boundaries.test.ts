@@ -77,6 +77,9 @@ describe('module boundaries', () => {
     });
 
   test('the check sees a heavy module when one is imported statically', () => {
-    expect(reachHeavy('report/templates.ts').reached.length + reachHeavy('execute/launch.ts').reached.length).toBeGreaterThan(0);
+    // Some module must import a heavy one statically (e.g. the template engine), or this check could not fail.
+    const direct = files.find((f) => staticImports(f.text).some((spec) => heavy.includes(spec)));
+    expect(direct?.rel).toBeDefined();
+    expect(reachHeavy(direct!.rel).reached.length).toBeGreaterThan(0);
   });
 });

@@ -42,6 +42,13 @@ const sweepOptions = (y: Argv) =>
     .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none" for the site policy alone' })
     .option('seed', { type: 'number', describe: 'Global seed (overrides the margin profile\'s global_seed)' });
 
+// yargs lays out (and caches) the help text before it runs any command, though it prints it
+// only for --help (every failure goes through .fail below): laid out for the terminal only
+// then, unwrapped otherwise (~50–100 ms less at the start of every command).
+function helpWidth(argv: string[]): number | null {
+  return argv.includes('--help') ? Math.min(110, process.stdout.columns ?? 100) : null;
+}
+
 function buildParser(argv: string[]) {
   return yargs(argv)
     .scriptName('road_runner')
@@ -106,9 +113,11 @@ function buildParser(argv: string[]) {
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
     .demandCommand(1, 'name a command; see road_runner --help')
     .strict()
+    // An option given twice keeps its last value, as in most CLIs (no option takes a list).
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .help()
     .version()
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(helpWidth(argv))
     .fail((message, error) => {
       if (error) throw error;
       throw new UsageError(message, 'see road_runner --help');
