@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Peak memory and speed of launch() while a diagnostic floods stdout.
 //
-//   npx tsc -p tsconfig.json && node bench/flood-memory.mjs [MIB=1024]
+//   npm run build && node bench/flood-memory.mjs [MIB=1024]
 //
 // Each case runs in a fresh `node` child that imports dist/execute/launch.js, launches
 // test/fixtures/bin/flood MIB once, and reports its own peak RSS (VmHWM of /proc/self/status).
@@ -61,7 +61,7 @@ async function runChild(mode, mib, outDir) {
 
 async function runParent(mib) {
   if (!existsSync(LAUNCH_JS)) {
-    console.error(`missing ${LAUNCH_JS}: build first with \`npx tsc -p tsconfig.json\``);
+    console.error(`missing ${LAUNCH_JS}: build first with \`npm run build\``);
     process.exit(2);
   }
   const outDir = mkdtempSync(join(tmpdir(), 'rr-flood-'));

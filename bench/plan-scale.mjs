@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Wall time and peak memory of `road_runner plan` for a 100,000-point sweep.
 //
-//   npx tsc -p tsconfig.json && node bench/plan-scale.mjs [--keep]
+//   npm run build && node bench/plan-scale.mjs [--keep]
 //
 // Builds a temporary workspace: a 1000 × 100 grid margin (vcore_mv × freq_mhz), a 3-step flow,
 // and a policy with `max_subruns: 100000`. Runs the built CLI once under /usr/bin/time -v
@@ -22,7 +22,7 @@ const TARGET_MIB = 300;
 const GNU_TIME = '/usr/bin/time';
 
 if (!existsSync(CLI)) {
-  console.error(`bench: ${CLI} is missing; run npx tsc -p tsconfig.json first`);
+  console.error(`bench: ${CLI} is missing; run npm run build first`);
   process.exit(2);
 }
 

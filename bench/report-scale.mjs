@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Time and peak memory of `export --format csv` and `report` on a run of 100,000 steps.
 //
-//   npx tsc -p tsconfig.json && node bench/report-scale.mjs [SUBRUNS=25000] [STEPS=4]
+//   npm run build && node bench/report-scale.mjs [SUBRUNS=25000] [STEPS=4]
 //
 // Builds a synthetic run (SUBRUNS sub-runs on a 125 × 200 grid, STEPS steps each, about a
 // quarter failing, with plan.json holding every planned step) in a temp workspace. Each case
@@ -52,7 +52,7 @@ async function runChild(mode, root) {
 function runParent(subruns, stepsPer) {
   for (const f of ['dist/report/export.js', 'dist/report/render.js']) {
     if (!existsSync(join(ROOT, f))) {
-      console.error(`${f} is missing: run \`npx tsc -p tsconfig.json\` first`);
+      console.error(`${f} is missing: run \`npm run build\` first`);
       process.exit(2);
     }
   }

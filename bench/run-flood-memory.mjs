@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Peak memory of the road_runner CLI while a diagnostic floods stdout through `run`.
 //
-//   npx tsc -p tsconfig.json && node bench/run-flood-memory.mjs [MIB=256]
+//   npm run build && node bench/run-flood-memory.mjs [MIB=256]
 //
 // Builds a throw-away workspace (simulated rail, test/fixtures/bin/flood as the diagnostic,
 // an adapter with a fail regex and a metric so every line goes through the scanner), runs
@@ -24,7 +24,7 @@ const TAIL = 'gflops=7.25';
 
 const mib = Number(process.argv[2] ?? 256);
 if (!existsSync(CLI)) {
-  console.error(`missing ${CLI}: build first with \`npx tsc -p tsconfig.json\``);
+  console.error(`missing ${CLI}: build first with \`npm run build\``);
   process.exit(2);
 }
 

@@ -7,7 +7,7 @@ import { CLI } from './workspaces.mjs';
 
 /** Fails early with a clear message when dist/ has not been built. */
 export function assertBuilt() {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npx tsc -p tsconfig.json\``);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npm run build\``);
 }
 
 /** Measures `node dist/cli/main.js ...args`; throws when it does not exit 0. */
