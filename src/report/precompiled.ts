@@ -3,8 +3,7 @@
 // cold process). A record is used only for the very source it was compiled from (sha256),
 // with the same Nunjucks version and compile options; an edited template, a workspace
 // override that differs, or a stale record is compiled from its source as before.
-// Refresh the records after editing a package template:
-//   RR_UPDATE_COMPILED_TEMPLATES=1 npx vitest run test/report/precompiled.test.ts
+// `npm run build` refreshes the records (dist/report/generateCompiledTemplates.js).
 
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -65,7 +64,7 @@ export function buildCompiledRecord(lib: typeof nunjucks, name: string, source: 
   };
 }
 
-/** Writes a record (used by the refresh described at the top of this file). */
+/** Writes a record (the build step does, for each package template). */
 export function writeCompiledRecord(templatesDir: string, record: CompiledTemplateRecord): void {
   mkdirSync(join(templatesDir, 'compiled'), { recursive: true });
   writeFileSync(compiledRecordPath(templatesDir, record.template), `${JSON.stringify(record, null, 2)}\n`);
