@@ -130,8 +130,21 @@ function report(error: unknown): ExitCodeValue {
     if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
     return error.exitCode;
   }
+  const io = describeFileSystemError(error);
+  if (io !== null) {
+    // Not a bug: the disk, the permissions or another process got in the way (rails are restored by then).
+    process.stderr.write(`road_runner: ${io}\n  fix: check the disk space and permissions of that folder, then run again (runs list shows what was recorded)\n`);
+    return ExitCode.runtime;
+  }
   process.stderr.write(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
   return ExitCode.runtime;
+}
+
+// A failed file-system call (ENOSPC, EACCES, ENOENT of a folder removed under a run…) as one line, or null.
+function describeFileSystemError(error: unknown): string | null {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || typeof e.syscall !== 'string' || typeof e.path !== 'string') return null;
+  return `cannot ${e.syscall} ${e.path}: ${e.code}`;
 }
 
 // A closed pipe (`road_runner runs list | head`) ends output quietly instead of crashing.

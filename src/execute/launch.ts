@@ -86,8 +86,16 @@ export async function launch(spec: LaunchSpec): Promise<LaunchResult> {
   const startedAt = new Date();
   const startMs = performance.now();
   // Handles only when Node copies scanned output into the files; else the child gets descriptors.
-  const handles = rules === null ? null : await openOutputFiles(spec.stdoutPath, spec.stderrPath);
-  const files: OutputFds = handles ?? openOutputFds(spec.stdoutPath, spec.stderrPath);
+  let handles: OutputFiles | null;
+  let files: OutputFds;
+  try {
+    handles = rules === null ? null : await openOutputFiles(spec.stdoutPath, spec.stderrPath);
+    files = handles ?? openOutputFds(spec.stdoutPath, spec.stderrPath);
+  } catch (error) {
+    // Disk full, too many open files, the run folder removed: the step cannot start; say why.
+    const ending = { ...NOT_RUN, spawnError: `cannot create its output files: ${(error as Error).message}` };
+    return { ...ending, startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(), durationMs: Math.round(performance.now() - startMs) };
+  }
   let ending: Ending;
   try {
     ending = await runInGroup(spec, rules, files, handles);

@@ -191,6 +191,17 @@ describe('launch: arguments and environment', () => {
 });
 
 describe('launch: cannot start', () => {
+  it.each([
+    ['fd stdio', undefined],
+    ['scan stdio', { failRegex: 'x', metrics: [] }],
+  ])('reports output files that cannot be created, without starting anything (%s)', async (_label, scan) => {
+    const marker = join(dir, 'ran');
+    const result = await launch(specFor('/bin/sh', { args: ['-c', `touch ${marker}`], stdoutPath: join(dir, 'gone', 'out.log'), scan }));
+    expect(result.exitCode).toBeNull();
+    expect(result.spawnError).toMatch(/^cannot create its output files: ENOENT.*gone\/out\.log/);
+    await expect(stat(marker)).rejects.toThrow();
+  });
+
   it('reports a missing executable without throwing', async () => {
     const result = await launch(specFor(join(dir, 'diags', 'x')));
     expect(result.exitCode).toBeNull();
