@@ -160,6 +160,11 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
 
 type Execa = typeof import('execa').execa;
 
+/** The diagnostic's whole environment: the inherited one with the step's variables on top. */
+function childEnvironment(spec: LaunchSpec): Record<string, string | undefined> {
+  return { ...(spec.inheritedEnv ?? process.env), ...spec.env };
+}
+
 /** A diagnostic just started (or not): the process, and why it failed to start if it did. */
 interface Started {
   child: ChildProcess;
@@ -175,7 +180,7 @@ interface Started {
 function startWithFiles(spec: LaunchSpec, files: OutputFds): Started {
   const child = spawn(spec.file, spec.args, {
     cwd: spec.cwd,
-    env: { ...(spec.inheritedEnv ?? process.env), ...spec.env },
+    env: childEnvironment(spec),
     stdio: ['ignore', files.stdout.fd, files.stderr.fd],
     detached: true,
   });
@@ -193,7 +198,7 @@ function startPiped(execa: Execa, spec: LaunchSpec, files: OutputFds, pipeStdout
 function startInGroup(execa: Execa, spec: LaunchSpec, files: OutputFds, pipeStdout: boolean, pipeStderr: boolean) {
   return execa(spec.file, spec.args, {
     cwd: spec.cwd,
-    env: { ...(spec.inheritedEnv ?? process.env), ...spec.env },
+    env: childEnvironment(spec),
     extendEnv: false,
     stdin: 'ignore',
     stdout: pipeStdout ? 'pipe' : asNativeFd(files.stdout.fd),
