@@ -1,4 +1,5 @@
 import type { Problem } from '../errors.js';
+import { argStringProblem } from './argLimits.js';
 import { checkParamValue } from './paramValue.js';
 import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
 import { closest, suggestionFor } from './suggest.js';
@@ -17,6 +18,7 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
     if (seen !== undefined) {
       problems.push(problemAt(source, '/name', `adapter name "${data.name}" is already used by ${seen}`, 'give each adapter a unique name'));
     } else names.set(data.name, source.file);
+    problems.push(...checkEnv(source, data), ...checkFixedArgs(source, data));
     if (isRailAdapter(data)) {
       const other = rails.get(data.rail);
       if (other !== undefined) {
@@ -40,6 +42,45 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
       if (err) problems.push(problemAt(source, ptr, `invalid regular expression ${err}`, regexHint));
     }
   }
+  return problems;
+}
+
+/**
+ * An adapter's `env` is added on top of what road_runner sets: it must not override the
+ * `RR_*` variables of SPEC §9, nor the dynamic loader (`LD_*`), nor `PATH` unless the adapter
+ * looks its executable up on PATH anyway (`search_path: true`).
+ */
+function checkEnv(source: AnyAdapter['source'], data: DiagAdapter | RailAdapter): Problem[] {
+  const problems: Problem[] = [];
+  for (const [key, value] of Object.entries(data.env ?? {})) {
+    const ptr = `/env/${escapePointer(key)}`;
+    if (key.startsWith('RR_')) {
+      problems.push(problemAt(source, ptr, `env cannot set ${key}: RR_* variables are set by road_runner alone`, `remove ${key}; the run sets RR_RUN_ID, RR_MARGIN_<RAIL> and the rest itself`, true));
+    } else if (key.startsWith('LD_')) {
+      problems.push(problemAt(source, ptr, `env cannot set ${key}: it changes what the dynamic loader runs`, `remove ${key}; put what the executable needs inside diags/ or in a wrapper script there`, true));
+    } else if (key === 'PATH' && data.search_path !== true) {
+      problems.push(problemAt(source, ptr, 'env cannot set PATH unless the adapter says `search_path: true`', 'remove PATH, or set search_path: true if the executable is a command on PATH', true));
+    }
+    const unfit = argStringProblem(`${key}=${value}`);
+    if (unfit) problems.push(problemAt(source, ptr, unfit.replace('the value', `the variable ${key}`), value.includes('\0') ? 'remove the NUL byte' : 'pass long data in a file'));
+  }
+  return problems;
+}
+
+// Fixed argument lists must be passable to a process as they are.
+function checkFixedArgs(source: AnyAdapter['source'], data: DiagAdapter | RailAdapter): Problem[] {
+  const lists: [string, string[] | undefined][] = isRailAdapter(data)
+    ? [['set', data.set], ['get', data.get]]
+    : [['args', data.args], ['version_cmd', data.version_cmd]];
+  const problems: Problem[] = [];
+  for (const [key, list] of lists) {
+    (list ?? []).forEach((arg, i) => {
+      const unfit = argStringProblem(arg);
+      if (unfit) problems.push(problemAt(source, `/${key}/${i}`, unfit.replace('the value', 'the argument'), arg.includes('\0') ? 'remove the NUL byte' : 'pass long data in a file'));
+    });
+  }
+  const unfit = argStringProblem(data.executable);
+  if (unfit) problems.push(problemAt(source, '/executable', unfit.replace('the value', 'the executable name'), 'name a file inside diags/'));
   return problems;
 }
 
@@ -75,6 +116,14 @@ function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: P
 
 // What a param accepts, said in a hint after a value that does not fit.
 function describeAccepted(adapter: Loaded<DiagAdapter>, name: string, spec: ParamSpec, value: unknown): string {
+  if (spec.type === 'string' && typeof value === 'string') {
+    if (argStringProblem(value) !== null) {
+      return value.includes('\0') ? 'remove the NUL byte' : 'pass long data in a file and give the diagnostic its name';
+    }
+    if (value.startsWith('-') && spec.allow_dash !== true) {
+      return `if the diagnostic really takes such a value, add \`allow_dash: true\` to param "${name}" of ${adapter.source.file}`;
+    }
+  }
   if (spec.type === 'enum' && typeof value === 'string') {
     const near = closest(value, (spec.values ?? []).map(String));
     if (near !== undefined) return `did you mean "${near}"?`;

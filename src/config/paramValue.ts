@@ -1,10 +1,12 @@
 import type { ParamSpec, Scalar } from './schemas/index.js';
+import { argStringProblem } from './argLimits.js';
 
 /** Why a value does not fit an adapter's parameter spec, or null when it fits. */
 export function checkParamValue(spec: ParamSpec, value: Scalar): string | null {
   switch (spec.type) {
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return `expected a whole number, got ${show(value)}`;
+      if (!Number.isSafeInteger(value)) return `${value} is beyond ±(2^53 - 1), where whole numbers are not exact`;
       return checkRange(spec, value);
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${show(value)}`;
@@ -17,6 +19,11 @@ export function checkParamValue(spec: ParamSpec, value: Scalar): string | null {
     }
     case 'string': {
       if (typeof value !== 'string') return `expected a string, got ${show(value)}`;
+      const unfit = argStringProblem(value);
+      if (unfit) return unfit;
+      if (value.startsWith('-') && spec.allow_dash !== true) {
+        return `"${value}" begins with "-", so the diagnostic could read it as an option`;
+      }
       if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
         return `"${value}" does not match the pattern /${spec.pattern}/`;
       }
@@ -32,5 +39,6 @@ function checkRange(spec: ParamSpec, value: number): string | null {
 }
 
 function show(value: Scalar): string {
-  return typeof value === 'string' ? `"${value}"` : String(value);
+  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 40)}…" (${value.length} characters)` : `"${value}"`;
+  return String(value);
 }

@@ -1,7 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Problem } from '../errors.js';
 import { schemaKinds, type SchemaKind } from './schemas/index.js';
-import { namePattern, railNamePattern } from './schemas/common.js';
+import { maxExactNumber, maxRepeat, maxTimeoutS, maxTimerMs, namePattern, railNamePattern } from './schemas/common.js';
 import { suggestionFor } from './suggest.js';
 import { problemAt, type SourceFile } from './yamlSource.js';
 
@@ -61,7 +61,42 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   return String(value);
+}
+
+function isNonFinite(value: unknown): boolean {
+  return typeof value === 'number' && !Number.isFinite(value);
+}
+
+interface NumberSchema {
+  type?: string | string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+}
+
+// The whole accepted range of a number, from the schema holding the failed keyword:
+// "a whole number from 1 to 1000000", "a number above 0 and at most 2147483".
+function describeRange(schema: NumberSchema | undefined): string {
+  const kind = schema?.type === 'integer' ? 'a whole number' : 'a number';
+  if (schema?.minimum !== undefined && schema.maximum !== undefined) return `${kind} from ${schema.minimum} to ${schema.maximum}`;
+  const parts: string[] = [];
+  if (schema?.exclusiveMinimum !== undefined) parts.push(`above ${schema.exclusiveMinimum}`);
+  else if (schema?.minimum !== undefined) parts.push(`at least ${schema.minimum}`);
+  if (schema?.exclusiveMaximum !== undefined) parts.push(`below ${schema.exclusiveMaximum}`);
+  else if (schema?.maximum !== undefined) parts.push(`at most ${schema.maximum}`);
+  return `${kind} ${parts.join(' and ')}`;
+}
+
+// Why a limit exists and what to write instead, for the limits every input shares.
+function rangeHint(limit: number): string | undefined {
+  if (limit === maxTimeoutS) return `a timer holds at most ${maxTimeoutS} s (about 24.8 days); give a smaller number of seconds`;
+  if (limit === maxTimerMs) return `a timer holds at most ${maxTimerMs} ms (about 24.8 days); give a smaller number of milliseconds`;
+  if (Math.abs(limit) === maxExactNumber) return 'numbers beyond ±(2^53 - 1) are not exact; give a smaller number';
+  if (limit === maxRepeat) return `repeat a step at most ${maxRepeat} times; split longer soaks into several runs`;
+  return undefined;
 }
 
 function describePattern(pattern: string): string {
@@ -83,6 +118,11 @@ function describeError(e: ErrorObject, source: SourceFile): Problem {
       return problemAt(source, ptr, `missing required key "${String(e.params.missingProperty)}"`,
         `add \`${String(e.params.missingProperty)}: …\` here`);
     case 'type':
+      if (isNonFinite(e.data)) {
+        // ajv refuses NaN and ±Infinity for type number/integer (strictNumbers).
+        return problemAt(source, ptr, `expected a finite ${String(e.params.type) === 'integer' ? 'whole number' : 'number'}, got ${describeValue(e.data)}`,
+          'NaN and infinity cannot be checked against any range; write a plain number');
+      }
       return problemAt(source, ptr, `expected ${String(e.params.type).replace(/,/g, ' or ')}, got ${describeValue(e.data)}`);
     case 'enum': {
       const allowed = (e.params.allowedValues as unknown[]).map(String);
@@ -94,8 +134,10 @@ function describeError(e: ErrorObject, source: SourceFile): Problem {
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return problemAt(source, ptr, `expected a number ${String(e.params.comparison)} ${String(e.params.limit)}, got ${describeValue(e.data)}`);
+    case 'exclusiveMaximum': {
+      const range = describeRange(e.parentSchema as NumberSchema | undefined);
+      return problemAt(source, ptr, `expected ${range}, got ${describeValue(e.data)}`, rangeHint(Number(e.params.limit)));
+    }
     case 'minItems':
       return problemAt(source, ptr, `expected at least ${String(e.params.limit)} item(s), got ${(e.data as unknown[]).length}`);
     case 'minLength':

@@ -1,4 +1,7 @@
-import { envMap, namePattern, stringList } from './common.js';
+import { envMap, exactNumber, maxExactNumber, namePattern, stringList, timeoutSeconds } from './common.js';
+
+// What a process can exit with on Linux.
+const exitCode = { type: 'integer', minimum: 0, maximum: 255 } as const;
 
 // A parameter a diagnostic accepts; road_runner checks values and builds the argv itself.
 export const paramSpecSchema = {
@@ -9,12 +12,16 @@ export const paramSpecSchema = {
     type: { enum: ['integer', 'number', 'string', 'boolean', 'enum'] },
     flag: { type: 'string', minLength: 1, description: 'Flag put before the value; absent: a positional value.' },
     description: { type: 'string' },
-    min: { type: 'number' },
-    max: { type: 'number' },
-    values: { type: 'array', minItems: 1, items: { type: ['string', 'number'] } },
+    min: exactNumber,
+    max: exactNumber,
+    values: { type: 'array', minItems: 1, items: { type: ['string', 'number'], minimum: -maxExactNumber, maximum: maxExactNumber } },
     pattern: { type: 'string' },
-    default: { type: ['string', 'number', 'boolean'] },
+    default: { type: ['string', 'number', 'boolean'], minimum: -maxExactNumber, maximum: maxExactNumber },
     required: { type: 'boolean' },
+    allow_dash: {
+      type: 'boolean',
+      description: 'Accept string values that begin with "-" (refused by default: they could be read as options).',
+    },
   },
 } as const;
 
@@ -32,17 +39,17 @@ export const diagAdapterSchema = {
     executable: { type: 'string', minLength: 1 },
     search_path: { type: 'boolean', description: 'Look a bare executable name up on PATH.' },
     args: stringList,
-    timeout_s: { type: 'number', exclusiveMinimum: 0 },
+    timeout_s: timeoutSeconds,
     env: envMap,
     params: { type: 'object', additionalProperties: paramSpecSchema },
     pass: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        exit_codes: { type: 'array', minItems: 1, items: { type: 'integer' } },
+        exit_codes: { type: 'array', minItems: 1, items: exitCode },
         error_exit_codes: {
           type: 'array',
-          items: { type: 'integer' },
+          items: exitCode,
           description: 'Exit codes meaning the test could not run (status error, not failed).',
         },
         exit_code_meanings: {

@@ -1,4 +1,4 @@
-import { namePattern, scalar } from './common.js';
+import { maxRepeat, namePattern, scalar, timeoutSeconds } from './common.js';
 
 /** `flows/<name>.yaml`: an ordered list of diagnostic steps. */
 export const flowSchema = {
@@ -23,8 +23,8 @@ export const flowSchema = {
           description: { type: 'string' },
           params: { type: 'object', additionalProperties: scalar },
           sweep: { type: 'object', additionalProperties: { type: 'array', minItems: 1, items: scalar } },
-          repeat: { type: 'integer', minimum: 1 },
-          timeout_s: { type: 'number', exclusiveMinimum: 0 },
+          repeat: { type: 'integer', minimum: 1, maximum: maxRepeat },
+          timeout_s: timeoutSeconds,
           on_fail: { enum: ['stop', 'continue'] },
         },
       },

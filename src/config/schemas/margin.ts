@@ -1,4 +1,4 @@
-import { namePattern, railNamePattern } from './common.js';
+import { exactNumber, namePattern, railNamePattern } from './common.js';
 
 // One rail inside a target: exactly one of sweep, values or fixed.
 export const railSpecSchema = {
@@ -11,10 +11,10 @@ export const railSpecSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['start', 'stop', 'step'],
-      properties: { start: { type: 'number' }, stop: { type: 'number' }, step: { type: 'number' } },
+      properties: { start: exactNumber, stop: exactNumber, step: exactNumber },
     },
-    values: { type: 'array', minItems: 1, items: { type: 'number' } },
-    fixed: { type: 'number' },
+    values: { type: 'array', minItems: 1, items: exactNumber },
+    fixed: exactNumber,
   },
 } as const;
 
@@ -48,7 +48,7 @@ export const marginSchema = {
         type: 'object',
         additionalProperties: false,
         required: ['amplitude'],
-        properties: { amplitude: { type: 'number', minimum: 0 } },
+        properties: { amplitude: { ...exactNumber, minimum: 0 } },
       },
     },
   },

@@ -1,4 +1,4 @@
-import { rangeBound, railNamePattern } from './common.js';
+import { maxExactNumber, maxTimeoutS, rangeBound, railNamePattern } from './common.js';
 
 // The body shared by the site policy and a hardware profile's `policy`.
 export const policyBodySchema = {
@@ -15,8 +15,14 @@ export const policyBodySchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        max_subruns: { type: 'integer', minimum: 1 },
-        max_step_timeout_s: { type: 'number', exclusiveMinimum: 0 },
+        max_subruns: { type: 'integer', minimum: 1, maximum: maxExactNumber },
+        max_step_timeout_s: { type: 'number', exclusiveMinimum: 0, maximum: maxTimeoutS },
+        max_step_invocations: {
+          type: 'integer',
+          minimum: 1,
+          maximum: maxExactNumber,
+          description: 'Most step invocations a plan may hold (sub-runs × steps per sub-run); default 1,000,000.',
+        },
       },
     },
     require_bounds_for_all_rails: { type: 'boolean' },
@@ -41,7 +47,7 @@ export const hardwareProfileSchema = {
   properties: {
     name: { type: 'string', minLength: 1 },
     description: { type: 'string' },
-    priority: { type: 'integer' },
+    priority: { type: 'integer', minimum: -maxExactNumber, maximum: maxExactNumber },
     match: {
       type: 'object',
       additionalProperties: false,
@@ -51,8 +57,8 @@ export const hardwareProfileSchema = {
         },
         vendor: { type: 'string' },
         arch: { type: 'string' },
-        min_cores: { type: 'integer', minimum: 1 },
-        max_cores: { type: 'integer', minimum: 1 },
+        min_cores: { type: 'integer', minimum: 1, maximum: maxExactNumber },
+        max_cores: { type: 'integer', minimum: 1, maximum: maxExactNumber },
         kernel_min: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)*$' },
         flags_include: { type: 'array', items: { type: 'string' } },
       },

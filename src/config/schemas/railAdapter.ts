@@ -1,4 +1,4 @@
-import { envMap, namePattern, railNamePattern, stringList } from './common.js';
+import { durationMs, envMap, exactNumber, namePattern, railNamePattern, stringList, timeoutSeconds } from './common.js';
 
 /** `adapters/<name>.yaml` with `kind: rail`: an actuator that sets one rail. */
 export const railAdapterSchema = {
@@ -16,10 +16,10 @@ export const railAdapterSchema = {
     search_path: { type: 'boolean' },
     set: { ...stringList, minItems: 1 },
     get: { ...stringList, minItems: 1 },
-    nominal: { type: 'number' },
-    tolerance: { type: 'number', minimum: 0 },
-    settle_ms: { type: 'integer', minimum: 0 },
-    timeout_s: { type: 'number', exclusiveMinimum: 0 },
+    nominal: exactNumber,
+    tolerance: { ...exactNumber, minimum: 0 },
+    settle_ms: durationMs,
+    timeout_s: timeoutSeconds,
     env: envMap,
   },
 } as const;
