@@ -22,10 +22,10 @@ export function checkParamValue(spec: ParamSpec, value: Scalar): string | null {
       const unfit = argStringProblem(value);
       if (unfit) return unfit;
       if (value.startsWith('-') && spec.allow_dash !== true) {
-        return `"${value}" begins with "-", so the diagnostic could read it as an option`;
+        return `${show(value)} begins with "-", so the diagnostic could read it as an option`;
       }
       if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
-        return `"${value}" does not match the pattern /${spec.pattern}/`;
+        return `${show(value)} does not match the pattern /${spec.pattern}/`;
       }
       return null;
     }
@@ -39,6 +39,8 @@ function checkRange(spec: ParamSpec, value: number): string | null {
 }
 
 function show(value: Scalar): string {
-  if (typeof value === 'string') return value.length > 60 ? `"${value.slice(0, 40)}…" (${value.length} characters)` : `"${value}"`;
-  return String(value);
+  if (typeof value !== 'string') return String(value);
+  // Quoted; control characters escaped (a NUL or an escape sequence never reaches the terminal).
+  const quote = (s: string) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `"${s}"`);
+  return value.length > 60 ? `${quote(value.slice(0, 40))}… (${value.length} characters)` : quote(value);
 }

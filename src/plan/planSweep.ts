@@ -1,13 +1,16 @@
 import { ConfigError, SafetyViolationError } from '../errors.js';
-import type { Flow, HardwareProfile, Margin } from '../config/schemas/index.js';
+import type { DiagAdapter, Flow, HardwareProfile, Margin } from '../config/schemas/index.js';
 import { isRailAdapter, type Loaded, type Workspace } from '../config/workspaceTypes.js';
 import { problemAt } from '../config/yamlSource.js';
 import type { HostFacts } from '../host/facts.js';
 import { selectProfile, toProfileCandidate, type ProfileSelection } from '../host/match.js';
 import { intersectPolicies, type EffectiveBounds } from '../safety/bounds.js';
 import { checkPlan } from '../safety/checkPlan.js';
+import { defaultMaxStepInvocations } from '../safety/bounds.js';
+import { checkStepArgv } from './argvCheck.js';
 import { countPoints } from './axes.js';
 import { buildPlan } from './buildPlan.js';
+import { countFlowInvocations } from './stepCount.js';
 import type { Plan, PlanInput } from './types.js';
 
 export interface SweepRequest {
@@ -26,6 +29,10 @@ export interface SweepRequest {
 
 /** A ceiling no policy can raise: the plan is expanded in memory before anything runs. */
 export const maxPlannableSubruns = 1_000_000;
+
+/** Ceilings no policy can raise: a sub-run's step list is built in memory, and plan.json holds every invocation. */
+export const maxPlannableStepsPerSubrun = 100_000;
+export const maxPlannableStepInvocations = 10_000_000;
 
 /** The effective bounds and the profile decision for a host. */
 export interface BoundsDecision {
@@ -73,6 +80,7 @@ export function planSweep(req: SweepRequest): { plan: Plan; decision: BoundsDeci
         'use fewer values or a coarser step, or split the sweep into several margin profiles'),
     ]);
   }
+  checkInvocationCount(flow, count, bounds);
   const usedDiags = new Set(flow.data.steps.map((s) => s.adapter));
   const usedRails = new Set(Object.values(margin.data.targets).flatMap((t) => Object.keys(t)));
   const adapters = workspace.adapters.filter((a) => (isRailAdapter(a.data) ? usedRails.has(a.data.rail) : usedDiags.has(a.data.name)));
@@ -99,9 +107,45 @@ export function planSweep(req: SweepRequest): { plan: Plan; decision: BoundsDeci
     seedSource: req.seed !== undefined ? 'option' : margin.data.global_seed !== undefined ? 'margin' : 'random',
     inputs,
   });
+  const diags: Record<string, DiagAdapter> = {};
+  for (const a of adapters) if (!isRailAdapter(a.data)) diags[a.data.name] = a.data;
+  const argvProblems = checkStepArgv(plan.subruns[0]?.steps ?? [], flow, diags);
+  if (argvProblems.length > 0) throw new ConfigError(argvProblems);
   const violations = checkPlan(plan);
   if (violations.length > 0) {
     throw new SafetyViolationError(violations, 'change the margin profile so every value lies within the bounds (road_runner policy show lists them)');
   }
   return { plan, decision };
+}
+
+/**
+ * Counts the step invocations of the plan (sub-runs × steps per sub-run) arithmetically and
+ * refuses, as an input error located at the step that expands the most, a plan that would hold
+ * more than the policy's `limits.max_step_invocations` (default 1,000,000) or than road_runner
+ * can build at all.
+ */
+function checkInvocationCount(flow: Loaded<Flow>, points: number, bounds: EffectiveBounds): void {
+  const { total: perSubrun, largest } = countFlowInvocations(flow.data.steps);
+  const total = perSubrun * points;
+  const step = flow.data.steps[largest]!;
+  const at = step.repeat !== undefined && step.repeat > 1 ? `/steps/${largest}/repeat` : step.sweep !== undefined ? `/steps/${largest}/sweep` : '/steps';
+  const fmt = (n: number) => n.toLocaleString('en-US');
+  const limit = bounds.limits.max_step_invocations ?? defaultMaxStepInvocations;
+  const source = bounds.limits.max_step_invocations_source ?? 'road_runner default';
+  const fewer = `lower repeat or sweep fewer values in step "${step.id}"`;
+  if (perSubrun > maxPlannableStepsPerSubrun) {
+    throw new ConfigError([problemAt(flow.source, at,
+      `the flow expands to ${fmt(perSubrun)} step invocations per sub-run; road_runner plans at most ${fmt(maxPlannableStepsPerSubrun)}, whatever the policy allows`,
+      `${fewer}, or split the flow into several flows`)]);
+  }
+  if (total > limit) {
+    throw new ConfigError([problemAt(flow.source, at,
+      `the plan has ${fmt(total)} step invocations (${fmt(points)} sub-run${points === 1 ? '' : 's'} × ${fmt(perSubrun)} steps), more than max_step_invocations ${fmt(limit)} set by ${source}`,
+      `${fewer}, use fewer margin points, or raise limits.max_step_invocations in the policy`)]);
+  }
+  if (total > maxPlannableStepInvocations) {
+    throw new ConfigError([problemAt(flow.source, at,
+      `the plan has ${fmt(total)} step invocations (${fmt(points)} sub-runs × ${fmt(perSubrun)} steps); road_runner plans at most ${fmt(maxPlannableStepInvocations)}, whatever the policy allows`,
+      `${fewer}, or split the sweep into several margin profiles`)]);
+  }
 }

@@ -17,6 +17,9 @@ export interface EffectiveBounds {
     max_subruns_source: string;
     max_step_timeout_s?: number;
     max_step_timeout_s_source?: string;
+    /** Set only by a policy; without one, planning applies defaultMaxStepInvocations. */
+    max_step_invocations?: number;
+    max_step_invocations_source?: string;
   };
   require_bounds_for_all_rails: boolean;
 }
@@ -29,6 +32,9 @@ export interface PolicySource {
 
 /** Sub-runs allowed when no policy sets `limits.max_subruns`. */
 export const defaultMaxSubruns = 10_000;
+
+/** Step invocations a plan may hold (sub-runs × steps per sub-run) when no policy sets `limits.max_step_invocations`. */
+export const defaultMaxStepInvocations = 1_000_000;
 
 function tighten(into: Record<string, EffectiveBound>, ranges: PolicyBody['bounds'], file: string): void {
   for (const [name, range] of Object.entries(ranges ?? {})) {
@@ -66,6 +72,10 @@ export function intersectPolicies(site: PolicySource, profile: PolicySource | nu
     if (l.max_step_timeout_s !== undefined && (limits.max_step_timeout_s === undefined || l.max_step_timeout_s < limits.max_step_timeout_s)) {
       limits.max_step_timeout_s = l.max_step_timeout_s;
       limits.max_step_timeout_s_source = file;
+    }
+    if (l.max_step_invocations !== undefined && (limits.max_step_invocations === undefined || l.max_step_invocations < limits.max_step_invocations)) {
+      limits.max_step_invocations = l.max_step_invocations;
+      limits.max_step_invocations_source = file;
     }
     if (body.require_bounds_for_all_rails !== undefined) {
       requireSeen = true;
@@ -108,6 +118,9 @@ export function describeBounds(bounds: EffectiveBounds): string[] {
   lines.push(`max sub-runs: ${bounds.limits.max_subruns} (${bounds.limits.max_subruns_source})`);
   if (bounds.limits.max_step_timeout_s !== undefined) {
     lines.push(`max step timeout: ${bounds.limits.max_step_timeout_s} s (${bounds.limits.max_step_timeout_s_source})`);
+  }
+  if (bounds.limits.max_step_invocations !== undefined) {
+    lines.push(`max step invocations: ${bounds.limits.max_step_invocations} (${bounds.limits.max_step_invocations_source})`);
   }
   lines.push(`every rail needs a bound: ${bounds.require_bounds_for_all_rails ? 'yes' : 'no'}`);
   return lines;
