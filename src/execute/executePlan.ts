@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../records/jsonFile.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import type { PlannedSubrun } from '../plan/types.js';
+import { inheritableEnvironment } from './inheritedEnv.js';
 import type { RunContext } from './runContext.js';
 import { countSteps, runSubrun } from './subrun.js';
 
@@ -42,7 +43,7 @@ export function runStatus(subruns: SubrunSummary[], interrupted: boolean): RunSt
  * Stops early on an interrupt or an actuator failure; the sub-runs not reached stay `planned`.
  */
 export async function executePlan(given: RunContext): Promise<ExecutionResult> {
-  const ctx: RunContext = { ...given, inheritedEnv: given.inheritedEnv ?? { ...process.env } };
+  const ctx: RunContext = { ...given, inheritedEnv: given.inheritedEnv ?? inheritableEnvironment() };
   const { plan } = ctx;
   const total = plan.subruns.length;
   const progressCounts = emptyCounts();
@@ -63,7 +64,7 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
       const outcome = await runSubrun(ctx, sub, total, progressCounts);
       summary = outcome.summary;
       restoreFailed ||= outcome.restoreFailed;
-      if (outcome.actuatorFailed || outcome.restoreFailed) stopReason = `${sub.id}: ${summary.reason}`;
+      if (outcome.actuatorFailed || outcome.restoreFailed || outcome.stopRun) stopReason = `${sub.id}: ${summary.reason}`;
     }
     summaries.push(summary);
     writeJsonAtomic(path.join(ctx.runDir, sub.id, 'summary.json'), summary);

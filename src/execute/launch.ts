@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { inheritableEnvironment } from './inheritedEnv.js';
 import { createLineSplitter } from './lineScanner.js';
 import { copyStreamToFile, openOutputFds, openOutputFiles, type OutputFds, type OutputFiles } from './outputFiles.js';
 import { killProcessGroup } from './processGroup.js';
@@ -30,8 +31,8 @@ export interface LaunchSpec {
   /** Added on top of the inherited environment. */
   env: Record<string, string>;
   /**
-   * The inherited environment, default process.env. A run copies process.env once and passes the
-   * copy to every step: reading process.env key by key costs ~0.1 ms per launch.
+   * The inherited environment, default process.env without RR_* variables. A run makes that copy
+   * once and passes it to every step: reading process.env key by key costs ~0.1 ms per launch.
    */
   inheritedEnv?: Readonly<Record<string, string | undefined>>;
   /** Created or truncated; parent folders must exist. The same path for both is allowed. */
@@ -162,7 +163,7 @@ type Execa = typeof import('execa').execa;
 
 /** The diagnostic's whole environment: the inherited one with the step's variables on top. */
 function childEnvironment(spec: LaunchSpec): Record<string, string | undefined> {
-  return { ...(spec.inheritedEnv ?? process.env), ...spec.env };
+  return { ...(spec.inheritedEnv ?? inheritableEnvironment()), ...spec.env };
 }
 
 /** A diagnostic just started (or not): the process, and why it failed to start if it did. */

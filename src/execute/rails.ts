@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkRailValue, type EffectiveBounds } from '../safety/bounds.js';
+import { actuatorInheritedEnvironment } from './inheritedEnv.js';
 
 /** A rail actuator ready to call: resolved executable and its argv templates. */
 export interface RailActuator {
@@ -37,7 +38,9 @@ async function callActuator(act: RailActuator, args: string[], env: Record<strin
   const { execa } = await import('execa');
   const result = await execa(act.file, args, {
     cwd: act.cwd,
-    env: { ...act.env, ...env },
+    // The inherited environment without road_runner's own RR_* names (inheritedEnv.ts), then the adapter's and the run's.
+    env: { ...actuatorInheritedEnvironment(), ...act.env, ...env },
+    extendEnv: false,
     timeout: act.timeoutMs,
     reject: false,
     stdin: 'ignore',

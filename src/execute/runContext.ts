@@ -2,6 +2,7 @@ import type { DiagAdapter } from '../config/schemas/index.js';
 import type { EventLog } from '../records/eventLog.js';
 import type { StatusCounts, StepStatus, SubrunSummary } from '../records/recordTypes.js';
 import type { Plan } from '../plan/types.js';
+import type { RecordedExecutable } from './executableGuard.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
 
@@ -29,8 +30,13 @@ export interface RunContext {
   journal: JournalKeeper;
   progress: (event: ProgressEvent) => void;
   now: () => Date;
-  /** process.env as the run found it, copied once and given to every step (executePlan fills it in). */
+  /** process.env as the run found it less the operator's RR_* variables, copied once and given to every step (executePlan fills it in). */
   inheritedEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Executables as hashed at the start of the run, by adapter name: each is verified before a
+   * step launches it, and a changed one stops the run (executableGuard.ts). Absent: not checked.
+   */
+  executables?: ReadonlyMap<string, RecordedExecutable>;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }

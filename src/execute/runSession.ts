@@ -13,6 +13,7 @@ import { acquireRunLock, type RunLock } from '../records/lock.js';
 import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
 import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '../records/sysinfo.js';
 import type { HostChoice } from '../workspace/host.js';
+import type { RecordedExecutable } from './executableGuard.js';
 import type { ExecutionResult } from './executePlan.js';
 import type { RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
@@ -120,7 +121,9 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     else diagAdapters[a.data.name] = a.data;
   }
   const versions = toolVersions();
-  const sysinfo = completeSysinfo(snapshot, { plan, root, workspace, host: req.host, envPath: req.envPath }, diagAdapters, versions);
+  // Filled with each used executable's hash and file identity; every launch is checked against it.
+  const executables = new Map<string, RecordedExecutable>();
+  const sysinfo = completeSysinfo(snapshot, { plan, root, workspace, host: req.host, envPath: req.envPath }, diagAdapters, versions, executables);
   sysinfo.catch(() => undefined); // awaited below (or in finally) on every path
   try {
     const x = await executor;
@@ -164,7 +167,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
         result = await x.executePlan({
           plan, root, runDir: dir, unit: req.unit, adapters: diagAdapters,
           actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, workspace.executables),
-          graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: resume?.completed,
+          graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: resume?.completed, executables,
         });
       } finally {
         log.close();

@@ -8,7 +8,8 @@ import type { Plan } from '../plan/types.js';
 import { assembleSysinfo, type PendingSysinfo, type Sysinfo } from '../records/sysinfo.js';
 import { findOnPath } from '../workspace/executable.js';
 import type { HostChoice } from '../workspace/host.js';
-import { hashExecutable, runVersionCommand } from './toolVersions.js';
+import { recordExecutable, type RecordedExecutable } from './executableGuard.js';
+import { runVersionCommand } from './toolVersions.js';
 
 /** What completeSysinfo needs to know about the run. */
 export interface SysinfoRequest {
@@ -19,8 +20,18 @@ export interface SysinfoRequest {
   envPath: string;
 }
 
-/** sysinfo.json's content: the snapshot with the versions and every used adapter's executable, hash and version_cmd output. */
-export async function completeSysinfo(snapshot: PendingSysinfo, req: SysinfoRequest, diags: Record<string, DiagAdapter>, versions: Record<string, string>): Promise<Sysinfo> {
+/**
+ * sysinfo.json's content: the snapshot with the versions and every used adapter's executable,
+ * hash and version_cmd output. Each hashed executable is also put in `recorded` (adapter name →
+ * hash and file identity): steps check against it before every launch (executableGuard.ts).
+ */
+export async function completeSysinfo(
+  snapshot: PendingSysinfo,
+  req: SysinfoRequest,
+  diags: Record<string, DiagAdapter>,
+  versions: Record<string, string>,
+  recorded: Map<string, RecordedExecutable> = new Map(),
+): Promise<Sysinfo> {
   const used = new Set(req.plan.subruns[0]?.steps.map((s) => s.adapter) ?? []);
   for (const r of Object.values(req.plan.rails)) if (r.adapter) used.add(r.adapter);
   const adapters: Record<string, { executable: string; sha256: string; version?: string }> = {};
@@ -28,10 +39,17 @@ export async function completeSysinfo(snapshot: PendingSysinfo, req: SysinfoRequ
     const ref = req.workspace.executables[name];
     if (!ref) return;
     const file = ref.kind === 'diags' ? path.join(req.root, ref.ref) : findOnPath(ref.ref, req.envPath);
-    const entry: { executable: string; sha256: string; version?: string } = {
-      executable: file ?? ref.ref,
-      sha256: ref.found && file ? await hashExecutable(file) : 'missing',
-    };
+    let sha256 = 'missing';
+    if (ref.found && file) {
+      try {
+        const rec = await recordExecutable(file, ref.kind === 'diags' ? ref.ref : file);
+        recorded.set(name, rec);
+        sha256 = rec.sha256;
+      } catch (error) {
+        sha256 = `unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+      }
+    }
+    const entry: { executable: string; sha256: string; version?: string } = { executable: file ?? ref.ref, sha256 };
     const versionCmd = diags[name]?.version_cmd;
     if (versionCmd && ref.found) entry.version = await runVersionCommand(versionCmd, req.root);
     adapters[name] = entry;

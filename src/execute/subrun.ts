@@ -3,7 +3,8 @@ import path from 'node:path';
 import { AdapterError } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
-import { launch, type ScanRules } from './launch.js';
+import { verifyExecutable } from './executableGuard.js';
+import { launch, type LaunchResult, type ScanRules } from './launch.js';
 import { restoreRail, setRail, type RailActuator } from './rails.js';
 import type { RunContext } from './runContext.js';
 import { classifyStep } from './stepOutcome.js';
@@ -66,7 +67,7 @@ function pendingRecord(step: PlannedStep): StepRecord {
  * to nominal whatever happened (failure, timeout, interrupt, actuator fault, our own bug).
  * `counts` is the running total for progress; `restoreFailed` tells the caller to keep the journal.
  */
-export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<{ summary: SubrunSummary; actuatorFailed: boolean; restoreFailed: boolean }> {
+export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<{ summary: SubrunSummary; actuatorFailed: boolean; restoreFailed: boolean; stopRun: boolean }> {
   const dir = path.join(ctx.runDir, sub.id);
   mkdirSync(path.join(dir, 'stdout'), { recursive: true });
   mkdirSync(path.join(dir, 'stderr'), { recursive: true });
@@ -78,8 +79,13 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
   let reason: string | null = null;
   let actuatorFailed = false;
   let restoreFailed = false;
+  let stopRun = false;
 
   const applyRail = async (act: RailActuator, value: number, target: string, margins: Record<string, number>) => {
+    // An actuator that is not the recorded file sets no margin (it is still used to restore nominal).
+    const recorded = ctx.executables?.get(act.adapter);
+    const refused = recorded === undefined ? null : await verifyExecutable(recorded);
+    if (refused !== null) throw new AdapterError(refused);
     ctx.journal.touchRail(act.rail, act.nominal, act.adapter);
     touched.add(act);
     const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, margins, null));
@@ -109,8 +115,15 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
         }
         heldFor = step.adapter;
       }
-      records[i] = await runStep(ctx, sub, step, margins, dir, total, counts);
-      const status = records[i]!.status;
+      const ran = await runStep(ctx, sub, step, margins, dir, total, counts);
+      records[i] = ran.record;
+      if (ran.refused !== null) {
+        // The executable is not the one recorded: nothing more of this run may launch it or anything else.
+        stopRun = true;
+        reason = ran.refused;
+        break;
+      }
+      const status = ran.record.status;
       if (status === 'interrupted') break;
       if (status !== 'passed' && step.on_fail === 'stop') stopRest = true;
     }
@@ -130,7 +143,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     }
   }
   const endedAt = ctx.now();
-  const status = subrunStatus(records, actuatorFailed || restoreFailed);
+  const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun);
   ctx.progress({ kind: 'subrun_end', index: sub.index, total, id: sub.id, status });
   const summary: SubrunSummary = {
     format: 'road_runner.subrun/1', id: sub.id, run_id: ctx.plan.run_id, index: sub.index, status, seed: sub.seed,
@@ -138,7 +151,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     started_at: startedAt.toISOString(), ended_at: endedAt.toISOString(), duration_ms: endedAt.getTime() - startedAt.getTime(),
     counts: countSteps(records), steps: records, reason,
   };
-  return { summary, actuatorFailed, restoreFailed };
+  return { summary, actuatorFailed, restoreFailed, stopRun };
 }
 
 // After an adapter's own target, its rails go back to the sub-run's default value, or nominal.
@@ -153,14 +166,27 @@ async function returnToDefaults(ctx: RunContext, sub: PlannedSubrun, adapter: st
   }
 }
 
-async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, margins: Record<string, number>, dir: string, total: number, counts: StatusCounts): Promise<StepRecord> {
+// A step whose executable was refused: never started, with the reason as its error.
+function refusedResult(reason: string): LaunchResult {
+  const at = new Date().toISOString();
+  return {
+    exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: reason, failMatched: false, passMatched: false,
+    metrics: {}, outputError: null, startedAt: at, endedAt: at, durationMs: 0,
+  };
+}
+
+/** One step: its record, and `refused` when its executable is not the recorded one (the run stops). */
+async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, margins: Record<string, number>, dir: string, total: number, counts: StatusCounts): Promise<{ record: StepRecord; refused: string | null }> {
   const adapter = ctx.adapters[step.adapter]!;
   const base = { run_id: ctx.plan.run_id, subrun_id: sub.id, index: step.index, step_id: step.step_id, adapter: step.adapter };
   ctx.progress({ kind: 'step_start', subrun: sub.index, total, step_id: step.step_id, index: step.index, steps: sub.steps.length });
   ctx.log.append({ event: 'step_start', ...base, argv: step.argv, params: step.params, margins, seed: sub.seed, log_name: step.log_name });
+  // The file launched is the one hashed at the start of the run (a stat per step; a hash only if it changed).
+  const recorded = ctx.executables?.get(step.adapter);
+  const refused = recorded === undefined ? null : await verifyExecutable(recorded);
   let pgid: number | null = null;
-  const result = await launch({
-    file: executablePath(ctx, step.argv[0]!),
+  const result = refused !== null ? refusedResult(refused) : await launch({
+    file: recorded?.file ?? executablePath(ctx, step.argv[0]!),
     args: step.argv.slice(1),
     cwd: dir,
     env: { ...(adapter.env ?? {}), ...railEnvironment(ctx, sub, margins, step.step_id) },
@@ -184,9 +210,10 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
   });
   counts[outcome.status] += 1;
   ctx.progress({ kind: 'step_end', subrun: sub.index, total, step_id: step.step_id, index: step.index, status: outcome.status, duration_ms: result.durationMs, counts });
-  return {
+  const record: StepRecord = {
     index: step.index, step_id: step.step_id, adapter: step.adapter, status: outcome.status, exit_code: result.exitCode,
     signal: result.signal, duration_ms: result.durationMs, started_at: result.startedAt, ended_at: result.endedAt,
     metrics: result.metrics, error: outcome.error, log_name: step.log_name,
   };
+  return { record, refused };
 }

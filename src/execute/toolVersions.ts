@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -26,17 +24,6 @@ export function toolVersions(): Record<string, string> {
     if (v) out[dep] = v;
   }
   return out;
-}
-
-/** sha256 of an executable file, or why it could not be read. */
-export async function hashExecutable(file: string): Promise<string> {
-  return new Promise((resolve) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', (e) => resolve(`unreadable: ${(e as NodeJS.ErrnoException).code ?? e.message}`))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }
 
 /** First line of an adapter's `version_cmd` output, bounded in time; never throws. */
