@@ -75,7 +75,7 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   const violations = checkPlan(plan);
   if (violations.length > 0) throw new SafetyViolationError(violations);
   const inputs = await loadRecordedInputs(ctx, run);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const { selection } = decideBounds(inputs.workspace, host.facts, plan.profile ?? 'none');
   const left = plan.subruns.length - Object.keys(completed).length;
   ctx.out(`resuming ${plan.run_id}: ${Object.keys(completed).length} sub-runs kept, ${left} to run${crashed.length ? `; crashed: ${crashed.join(', ')}${opts.retryCrashed ? ' (retried)' : ' (kept; --retry-crashed runs them again)'}` : ''}`);

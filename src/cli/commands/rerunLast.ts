@@ -44,7 +44,7 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
   const inputs = fromFiles
     ? await loadSweepInputs(ctx, old.inputs.find((i) => i.role === 'flow')!.file, old.inputs.find((i) => i.role === 'margin')!.file)
     : await loadRecordedInputs(ctx, last);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const now = new Date();
   const { plan: rebuilt, decision } = planSweep({
     workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: old.profile ?? 'none',
