@@ -5,6 +5,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js';
 import { resolveRoot, type CommandContext } from './context.js';
+import { checkNumberOptions } from './numberOptions.js';
 
 interface GlobalArgs {
   root?: string;
@@ -29,6 +30,7 @@ function makeContext(args: GlobalArgs): CommandContext {
 // Runs a lazily imported command and records its exit code.
 function lazy(load: () => Promise<{ default: Handler }>) {
   return async (args: Record<string, unknown>) => {
+    checkNumberOptions(args);
     const ctx = makeContext(args as GlobalArgs);
     const { default: handler } = await load();
     process.exitCode = await handler(ctx, args);
@@ -40,7 +42,7 @@ const sweepOptions = (y: Argv) =>
     .option('flow', { type: 'string', describe: 'Flow file (or its name in flows/)' })
     .option('margin', { type: 'string', describe: 'Margin profile file (or its name in margins/)' })
     .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none" for the site policy alone' })
-    .option('seed', { type: 'number', describe: 'Global seed (overrides the margin profile\'s global_seed)' });
+    .option('seed', { type: 'string', requiresArg: true, describe: 'Global seed, 0 to 4294967295 (overrides the margin profile\'s global_seed)' });
 
 // yargs lays out (and caches) the help text before it runs any command, though it prints it
 // only for --help (every failure goes through .fail below): laid out for the terminal only
@@ -81,7 +83,7 @@ function buildParser(argv: string[]) {
         .option('retry-crashed', { type: 'boolean', describe: 'With --resume: run the sub-run that was active at the crash again' })
         .option('yes', { type: 'boolean', describe: 'Skip the confirmation question (needed without a terminal)' })
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
-        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL when a step times out (default 5)' }),
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL when a step times out, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/run.js')))
     .command('report', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
       y.option('run-id', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' }),
@@ -94,7 +96,7 @@ function buildParser(argv: string[]) {
     .command('rerun-last', 'Re-execute the most recent passed run from its inputs/ copies, same seed and unit', (y) =>
       y.option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
         .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })
-        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL on timeout (default 5)' }),
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/rerunLast.js')))
     .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
       y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
@@ -107,7 +109,7 @@ function buildParser(argv: string[]) {
         .option('json', { type: 'boolean', describe: 'Print JSON' }),
       lazy(() => import('./commands/diff.js')))
     .command('clean', 'Remove runs started more than N days ago (never the locked or unrecovered run; nothing outside runs/)', (y) =>
-      y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5)' })
+      y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5), 0 to 36500' })
         .option('dry-run', { type: 'boolean', describe: 'List what would be removed; remove nothing' }),
       lazy(() => import('./commands/clean.js')))
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
@@ -119,8 +121,9 @@ function buildParser(argv: string[]) {
     .version()
     .wrap(helpWidth(argv))
     .fail((message, error) => {
-      if (error) throw error;
-      throw new UsageError(message, 'see road_runner --help');
+      // yargs' own YError is a usage mistake (`--seed` with no value); anything else is thrown on.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(message ?? error?.message ?? 'invalid usage', 'see road_runner --help');
     });
 }
 
