@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js';
 import { resolveRoot, type CommandContext } from './context.js';
 import { checkNumberOptions } from './numberOptions.js';
+import { neutraliseControls } from './terminalText.js';
 
 interface GlobalArgs {
   root?: string;
@@ -22,8 +23,9 @@ function makeContext(args: GlobalArgs): CommandContext {
     hostFile: args.host ?? process.env.RR_HOST_FILE,
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    // Lines may quote records, file names and manifests: no raw escape sequence reaches the terminal.
+    out: (line) => process.stdout.write(`${neutraliseControls(line)}\n`),
+    err: (line) => process.stderr.write(`${neutraliseControls(line)}\n`),
   };
 }
 
@@ -128,18 +130,20 @@ function buildParser(argv: string[]) {
 }
 
 function report(error: unknown): ExitCodeValue {
+  // Messages quote inputs (file names, YAML lines, record text): control characters neutralised.
+  const say = (text: string) => process.stderr.write(`${neutraliseControls(text)}\n`);
   if (error instanceof RrError) {
-    process.stderr.write(`road_runner: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
+    say(`road_runner: ${error.message}`);
+    if (error.hint) say(`  fix: ${error.hint}`);
     return error.exitCode;
   }
   const io = describeFileSystemError(error);
   if (io !== null) {
     // Not a bug: the disk, the permissions or another process got in the way (rails are restored by then).
-    process.stderr.write(`road_runner: ${io}\n  fix: check the disk space and permissions of that folder, then run again (runs list shows what was recorded)\n`);
+    say(`road_runner: ${io}\n  fix: check the disk space and permissions of that folder, then run again (runs list shows what was recorded)`);
     return ExitCode.runtime;
   }
-  process.stderr.write(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+  say(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}`);
   return ExitCode.runtime;
 }
 
