@@ -138,6 +138,21 @@ describe('records, printed text, options and export of a finished run', () => {
     }
   });
 
+  it('a plan.json of the wrong shape: run --resume and rerun-last say which field, and that the record is old or damaged', async () => {
+    const reshape = (abs: string) => {
+      const plan = JSON.parse(readFileSync(abs, 'utf8')) as { subruns: { steps: unknown }[] };
+      plan.subruns[0]!.steps = { not: 'a list' };
+      writeFileSync(abs, JSON.stringify(plan));
+    };
+    for (const args of [(id: string) => ['run', '--resume', id, '--yes'], () => ['rerun-last']]) {
+      const r = await withDamaged('plan.json', reshape, args);
+      expectInputError(r, `plan of run ${runId} has the wrong shape: `, 'plan.json: subruns[0].steps is not a list', 'older road_runner or damaged');
+    }
+    const truncated = await withDamaged('plan.json', truncateHalf, () => ['rerun-last']);
+    expectInputError(truncated, `the most recent passed run ${runId} cannot be re-run: plan of run ${runId} is not valid JSON`);
+    expect(ws.railHistory('vcore_mv')).toEqual([950, 1000]);
+  });
+
   it('a truncated summary.json: export names it and writes nothing', async () => {
     const r = await withDamaged('summary.json', truncateHalf, (id) => ['export', '--run', id, '--format', 'csv']);
     expect(r.code, r.stderr).toBe(2);
