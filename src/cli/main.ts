@@ -5,6 +5,8 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js';
 import { resolveRoot, type CommandContext } from './context.js';
+import { checkNumberOptions } from './numberOptions.js';
+import { neutraliseControls } from './terminalText.js';
 
 interface GlobalArgs {
   root?: string;
@@ -21,14 +23,16 @@ function makeContext(args: GlobalArgs): CommandContext {
     hostFile: args.host ?? process.env.RR_HOST_FILE,
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    // Lines may quote records, file names and manifests: no raw escape sequence reaches the terminal.
+    out: (line) => process.stdout.write(`${neutraliseControls(line)}\n`),
+    err: (line) => process.stderr.write(`${neutraliseControls(line)}\n`),
   };
 }
 
 // Runs a lazily imported command and records its exit code.
 function lazy(load: () => Promise<{ default: Handler }>) {
   return async (args: Record<string, unknown>) => {
+    checkNumberOptions(args);
     const ctx = makeContext(args as GlobalArgs);
     const { default: handler } = await load();
     process.exitCode = await handler(ctx, args);
@@ -40,7 +44,7 @@ const sweepOptions = (y: Argv) =>
     .option('flow', { type: 'string', describe: 'Flow file (or its name in flows/)' })
     .option('margin', { type: 'string', describe: 'Margin profile file (or its name in margins/)' })
     .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none" for the site policy alone' })
-    .option('seed', { type: 'number', describe: 'Global seed (overrides the margin profile\'s global_seed)' });
+    .option('seed', { type: 'string', requiresArg: true, describe: 'Global seed, 0 to 4294967295 (overrides the margin profile\'s global_seed)' });
 
 // yargs lays out (and caches) the help text before it runs any command, though it prints it
 // only for --help (every failure goes through .fail below): laid out for the terminal only
@@ -81,7 +85,7 @@ function buildParser(argv: string[]) {
         .option('retry-crashed', { type: 'boolean', describe: 'With --resume: run the sub-run that was active at the crash again' })
         .option('yes', { type: 'boolean', describe: 'Skip the confirmation question (needed without a terminal)' })
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
-        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL when a step times out (default 5)' }),
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL when a step times out, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/run.js')))
     .command('report', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
       y.option('run-id', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' }),
@@ -94,7 +98,7 @@ function buildParser(argv: string[]) {
     .command('rerun-last', 'Re-execute the most recent passed run from its inputs/ copies, same seed and unit', (y) =>
       y.option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
         .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })
-        .option('grace', { type: 'number', describe: 'Seconds between SIGTERM and SIGKILL on timeout (default 5)' }),
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/rerunLast.js')))
     .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
       y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
@@ -107,7 +111,7 @@ function buildParser(argv: string[]) {
         .option('json', { type: 'boolean', describe: 'Print JSON' }),
       lazy(() => import('./commands/diff.js')))
     .command('clean', 'Remove runs started more than N days ago (never the locked or unrecovered run; nothing outside runs/)', (y) =>
-      y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5)' })
+      y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5), 0 to 36500' })
         .option('dry-run', { type: 'boolean', describe: 'List what would be removed; remove nothing' }),
       lazy(() => import('./commands/clean.js')))
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
@@ -119,24 +123,27 @@ function buildParser(argv: string[]) {
     .version()
     .wrap(helpWidth(argv))
     .fail((message, error) => {
-      if (error) throw error;
-      throw new UsageError(message, 'see road_runner --help');
+      // yargs' own YError is a usage mistake (`--seed` with no value); anything else is thrown on.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(message ?? error?.message ?? 'invalid usage', 'see road_runner --help');
     });
 }
 
 function report(error: unknown): ExitCodeValue {
+  // Messages quote inputs (file names, YAML lines, record text): control characters neutralised.
+  const say = (text: string) => process.stderr.write(`${neutraliseControls(text)}\n`);
   if (error instanceof RrError) {
-    process.stderr.write(`road_runner: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`  fix: ${error.hint}\n`);
+    say(`road_runner: ${error.message}`);
+    if (error.hint) say(`  fix: ${error.hint}`);
     return error.exitCode;
   }
   const io = describeFileSystemError(error);
   if (io !== null) {
     // Not a bug: the disk, the permissions or another process got in the way (rails are restored by then).
-    process.stderr.write(`road_runner: ${io}\n  fix: check the disk space and permissions of that folder, then run again (runs list shows what was recorded)\n`);
+    say(`road_runner: ${io}\n  fix: check the disk space and permissions of that folder, then run again (runs list shows what was recorded)`);
     return ExitCode.runtime;
   }
-  process.stderr.write(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}\n`);
+  say(`road_runner: internal error (a bug in road_runner, please report it):\n${(error as Error)?.stack ?? String(error)}`);
   return ExitCode.runtime;
 }
 

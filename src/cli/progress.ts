@@ -1,4 +1,5 @@
 import type { ProgressEvent } from '../execute/runContext.js';
+import { neutraliseControls } from './terminalText.js';
 
 /** Something that shows progress: a live bar on a terminal, one line per step otherwise. */
 export interface ProgressView {
@@ -39,7 +40,7 @@ export async function createBarProgress(totalSteps: number): Promise<ProgressVie
   let perSubrun = 0;
   return {
     update(e) {
-      if (e.kind === 'step_start') bar.update(done, { subrun: e.subrun, subruns: e.total, step: e.step_id });
+      if (e.kind === 'step_start') bar.update(done, { subrun: e.subrun, subruns: e.total, step: neutraliseControls(e.step_id) });
       if (e.kind === 'step_end') {
         done += 1;
         bar.update(done, { passed: e.counts.passed, failed: e.counts.failed + e.counts.timeout + e.counts.error });

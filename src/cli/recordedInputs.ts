@@ -5,6 +5,7 @@ import { loadValidators } from '../config/validate.js';
 import type { Plan } from '../plan/types.js';
 import { readJsonFile } from '../records/jsonFile.js';
 import { isRunId, runDir } from '../records/layout.js';
+import { describeInputsManifestShape, describePlanShape, describeRunSummaryShape } from '../records/recordShape.js';
 import type { RunSummary } from '../records/recordTypes.js';
 import { displayPath, loadWorkspace } from '../workspace/load.js';
 import type { CommandContext } from './context.js';
@@ -22,12 +23,23 @@ export function readRecordedRun(root: string, runId: string): RecordedRun {
   if (!isRunId(runId)) throw new UsageError(`"${runId}" is not a run id`, 'run ids look like rr-20260101T120000Z-1a2b3c; see road_runner runs list');
   const dir = runDir(root, runId);
   if (!existsSync(dir)) throw new UsageError(`no run ${runId} in ${path.dirname(dir)}`, 'see road_runner runs list');
-  const plan = readJsonFile(path.join(dir, 'plan.json'), `plan of run ${runId}`) as Plan;
-  const summary = readJsonFile(path.join(dir, 'summary.json'), `summary of run ${runId}`) as RunSummary;
-  if (plan.format !== 'road_runner.plan/1') {
-    throw new UsageError(`run ${runId} was planned by an incompatible road_runner (plan format ${String(plan.format)})`, 'rerun it with the road_runner version that made it');
+  const planFile = path.join(dir, 'plan.json');
+  const summaryFile = path.join(dir, 'summary.json');
+  const plan = readJsonFile(planFile, `plan of run ${runId}`) as Plan;
+  const summary = readJsonFile(summaryFile, `summary of run ${runId}`) as RunSummary;
+  if ((plan as Partial<Plan> | null)?.format !== 'road_runner.plan/1') {
+    throw new UsageError(`run ${runId} was planned by an incompatible road_runner (plan format ${String((plan as Partial<Plan> | null)?.format)})`, 'rerun it with the road_runner version that made it');
   }
+  rejectWrongShape(planFile, `plan of run ${runId}`, describePlanShape(plan));
+  rejectWrongShape(summaryFile, `summary of run ${runId}`, describeRunSummaryShape(summary));
   return { dir, plan, summary };
+}
+
+// A record that parses but lacks what this command needs: written by an older road_runner, or damaged.
+function rejectWrongShape(file: string, what: string, problem: string | null): void {
+  if (problem === null) return;
+  throw new UsageError(`${what} has the wrong shape: ${file}: ${problem}`,
+    'the record was written by an older road_runner or damaged; restore the file from a copy, or start a new run');
 }
 
 interface CopiedInput {
@@ -43,6 +55,7 @@ export async function loadRecordedInputs(ctx: CommandContext, run: RecordedRun):
   const inputsDir = path.join(run.dir, 'inputs');
   const manifestFile = path.join(inputsDir, '.manifest.json');
   const copies = existsSync(manifestFile) ? (readJsonFile(manifestFile, 'inputs manifest') as CopiedInput[]) : [];
+  rejectWrongShape(manifestFile, `inputs manifest of run ${run.plan.run_id}`, describeInputsManifestShape(copies));
   const copyOf = (file: string): string => {
     const source = path.resolve(ctx.root, file);
     const entry = copies.find((c) => c.source === source);

@@ -52,6 +52,10 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
     const file = path.join(run.dir, sub.id, 'summary.json');
     if (!existsSync(file)) continue;
     const s = readJsonFile(file, `summary of sub-run ${sub.id}`) as SubrunSummary;
+    if (s === null || typeof s !== 'object' || typeof (s as { status?: unknown }).status !== 'string') {
+      throw new UsageError(`summary of sub-run ${sub.id} has the wrong shape: ${file}: no status`,
+        'the record was written by an older road_runner or damaged; restore the file from a copy, or start a new run');
+    }
     if (finished.has(s.status)) completed[sub.id] = s;
     if (s.status === 'crashed') {
       crashed.push(sub.id);
@@ -75,7 +79,7 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   const violations = checkPlan(plan);
   if (violations.length > 0) throw new SafetyViolationError(violations);
   const inputs = await loadRecordedInputs(ctx, run);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const { selection } = decideBounds(inputs.workspace, host.facts, plan.profile ?? 'none');
   const left = plan.subruns.length - Object.keys(completed).length;
   ctx.out(`resuming ${plan.run_id}: ${Object.keys(completed).length} sub-runs kept, ${left} to run${crashed.length ? `; crashed: ${crashed.join(', ')}${opts.retryCrashed ? ' (retried)' : ' (kept; --retry-crashed runs them again)'}` : ''}`);

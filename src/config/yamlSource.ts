@@ -18,8 +18,33 @@ export interface SourceFile {
   positions: Record<string, Position>;
 }
 
-/** Parses YAML text into data and positions; syntax errors come back as problems. */
+/**
+ * Parses YAML text into data and positions; syntax errors come back as problems, and so do
+ * documents built to exhaust memory or the stack (an alias bomb, thousands of nested brackets).
+ */
 export function parseYamlSource(text: string, file: string): { source: SourceFile | null; problems: Problem[] } {
+  try {
+    return parseChecked(text, file);
+  } catch (err) {
+    const exhausted = describeExhaustion(err);
+    if (exhausted === null) throw err;
+    return { source: null, problems: [{ file, path: '', message: exhausted.message, hint: exhausted.hint }] };
+  }
+}
+
+// The yaml library throws a ReferenceError when aliases expand beyond maxAliasCount; a deep
+// enough nesting overflows the stack of the parser or of the walks below.
+function describeExhaustion(err: unknown): { message: string; hint: string } | null {
+  if (err instanceof ReferenceError && /alias/i.test(err.message)) {
+    return { message: 'YAML aliases expand too much (an alias repeated inside aliases: a "billion laughs" document)', hint: 'write the values out, or use fewer nested aliases' };
+  }
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    return { message: 'YAML nests too deeply to be read', hint: 'flatten the document; no input needs thousands of nested levels' };
+  }
+  return null;
+}
+
+function parseChecked(text: string, file: string): { source: SourceFile | null; problems: Problem[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: false });
   const problems: Problem[] = doc.errors.map((err) => {
@@ -27,6 +52,7 @@ export function parseYamlSource(text: string, file: string): { source: SourceFil
     const pos = lineCounter.linePos(err.pos[0]);
     const message = err.code === 'DUPLICATE_KEY'
       ? `duplicate key "${keyAt(text, err.pos[0])}"; keys of a mapping must be unique`
+      : /call stack/i.test(err.message) ? 'the document nests too deeply to be read'
       : firstLine(err.message);
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${message}`, hint: syntaxHint(err.code) };
   });

@@ -96,7 +96,7 @@ function loadRecordedRailAdapters(root: string, dir: string, validators: Validat
   const adapters: RailAdapter[] = [];
   const executables: Record<string, ExecutableRef> = {};
   for (const file of listYamlFiles(inputsRoot, 'adapters')) {
-    const { loaded } = readSource<RailAdapter>(validators, (d) => ((d as { kind?: string }).kind === 'rail' ? 'rail-adapter' : 'diag-adapter'), file, file);
+    const { loaded } = readSource<RailAdapter>(validators, (d) => ((d as { kind?: string }).kind === 'rail' ? 'rail-adapter' : 'diag-adapter'), file, file, inputsRoot);
     if (!loaded || !isRailAdapter(loaded.data)) continue;
     const { ref } = resolveExecutable(root, loaded, envPath);
     if (ref) executables[loaded.data.name] = ref;

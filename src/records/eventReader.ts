@@ -6,6 +6,7 @@
 
 import { createReadStream } from 'node:fs';
 import { ExitCode, RrError } from '../errors.js';
+import { checkStreamable } from './inputFile.js';
 
 /** Options of readEvents. */
 export interface ReadEventsOptions {
@@ -32,6 +33,8 @@ export class CorruptEventLogError extends RrError {
 export async function* readEvents(path: string, options: ReadEventsOptions = {}): AsyncGenerator<Record<string, unknown>> {
   let carry: Buffer = Buffer.alloc(0);
   let linesBefore = 0;
+  const unreadable = checkStreamable(path);
+  if (unreadable) throw new RrError(`event log cannot be read: ${path} ${unreadable.message}`, ExitCode.usage, unreadable.hint);
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) {
       const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);

@@ -2,11 +2,15 @@
 // Writes are atomic and durable: a reader sees the old file or the new one, never half of
 // one, even if road_runner is killed or the host loses power right after.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ExitCode, RrError } from '../errors.js';
 import { locateJsonError } from './jsonPosition.js';
+import { readInputFile } from './inputFile.js';
+
+/** Largest JSON record read whole (a plan of ~100,000 sub-runs is far below; V8 strings end near 512 MiB). */
+export const RECORD_LIMIT_BYTES = 256 * 1024 * 1024;
 
 /** Writes `data` as pretty JSON (2 spaces, trailing newline), atomically: temp file, fsync, rename, fsync folder. */
 export function writeJsonAtomic(path: string, data: unknown): void {
@@ -57,17 +61,15 @@ function replaceFile(path: string, content: string | Uint8Array, isDurable: bool
  * ("plan", "summary of run X"). Throws RrError (exit 2) saying what is wrong and where.
  */
 export function readJsonFile(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+  const read = readInputFile(path, { limitBytes: RECORD_LIMIT_BYTES });
+  if (read.problem) {
+    if (read.problem.message === 'file not found') {
       throw new RrError(`${what} not found: ${path}`, ExitCode.usage, 'check the path or the run id');
     }
-    const reason = code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
-    throw new RrError(`${what} cannot be read: ${path}: ${reason}`, ExitCode.usage);
+    const where = read.problem.line === undefined ? path : `${path}:${read.problem.line}:${read.problem.col ?? 1}`;
+    throw new RrError(`${what} cannot be read: ${where} ${read.problem.message}`, ExitCode.usage, read.problem.hint);
   }
+  const text = read.file.text;
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

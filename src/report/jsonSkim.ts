@@ -4,6 +4,7 @@
 
 import { createReadStream } from 'node:fs';
 import { readJsonFile } from '../records/jsonFile.js';
+import { checkStreamable } from '../records/inputFile.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -29,6 +30,8 @@ export async function readJsonSkimmed(path: string, what: string, skipKeys: read
   let keyBytes: number[] | null = null;
   let lastKey = '';
   let skipping = false;
+  // A FIFO or a device would block or never end: readJsonFile refuses them with a message.
+  if (checkStreamable(path) !== null) return readJsonFile(path, what);
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>) {
       let keepFrom = skipping ? -1 : 0;

@@ -1,7 +1,9 @@
 // The last lines of a diagnostic's stdout or stderr, read backwards from the end of the file
 // in small blocks: a log of several gigabytes costs no more than a short one.
 
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { checkStreamable } from '../records/inputFile.js';
 
 /** The end of a log file. */
 export interface LogTail {
@@ -33,8 +35,11 @@ export async function readTail(path: string, options: ReadTailOptions = {}): Pro
   const maxBytes = options.maxBytes ?? 64 * 1024;
   const maxLineChars = options.maxLineChars ?? 400;
   let handle;
+  const unreadable = checkStreamable(path);
+  if (unreadable) return { lines: [], truncated: false, missing: true, reason: unreadable.message, size: 0 };
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO put there since the check cannot hold the open.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { lines: [], truncated: false, missing: true, reason: code === 'ENOENT' ? 'no such file' : (err as Error).message, size: 0 };

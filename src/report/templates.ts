@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, RrError } from '../errors.js';
+import { INPUT_LIMIT_BYTES, readInputFile } from '../records/inputFile.js';
 import { findCompiledCode, readNunjucksVersion, type CompileOptions } from './precompiled.js';
 
 /** The options the report templates are compiled with. */
@@ -42,26 +43,23 @@ export async function renderTemplate(root: string, name: ReportTemplate, context
   });
   env.addFilter('mdcell', (value: unknown) => String(value ?? '').replace(/\r?\n/g, ' ').replace(/\|/g, '\\|'));
   env.addFilter('pad', (value: unknown, width: number) => String(value ?? '').padEnd(width));
+  // Read here, under the input rules (a regular UTF-8 file of at most 10 MiB; a symlink only
+  // inside the workspace), rather than by Nunjucks' loader, which reads whatever it is given.
+  const read = readInputFile(file, { limitBytes: INPUT_LIMIT_BYTES, linksWithin: file.startsWith(packageTemplatesDir()) ? undefined : resolve(root) });
+  if (read.problem) {
+    const where = read.problem.line === undefined ? file : `${file}:${read.problem.line}:${read.problem.col ?? 1}`;
+    throw new RrError(`${where}: template ${read.problem.message}`, ExitCode.usage, read.problem.hint);
+  }
+  const source = read.file.text;
   try {
-    const code = readCompiledCode(file, name);
-    if (code === null) return env.render(name, context);
+    const code = findCompiledCode(packageTemplatesDir(), name, source, TEMPLATE_COMPILE_OPTIONS, readNunjucksVersion());
+    if (code === null) return new nunjucks.Template(source, env, file).render(context);
     // What Nunjucks does with code it has just compiled; the path names the file in errors.
     const compiled = { type: 'code', obj: new Function(code)() as object };
     return new nunjucks.Template(compiled as unknown as string, env, file).render(context);
   } catch (err) {
     throw describeTemplateError(file, (err as Error).message ?? String(err));
   }
-}
-
-// The shipped compiled code for the template file's current source, or null.
-function readCompiledCode(file: string, name: ReportTemplate): string | null {
-  let source: string;
-  try {
-    source = readFileSync(file, 'utf8');
-  } catch {
-    return null; // Nunjucks reports it as it loads the file
-  }
-  return findCompiledCode(packageTemplatesDir(), name, source, TEMPLATE_COMPILE_OPTIONS, readNunjucksVersion());
 }
 
 /** Turns a Nunjucks error message into an RrError `file:line:col: …` (exit 2). */

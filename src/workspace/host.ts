@@ -14,14 +14,17 @@ export interface HostChoice {
   origin: string;
 }
 
-/** Reads the host facts from a saved file when given, else from lscpu/uname on this machine. */
-export async function loadHost(validators: Validators, cwd: string, hostFile: string | undefined): Promise<HostChoice> {
+/**
+ * Reads the host facts from a saved file when given, else from lscpu/uname on this machine.
+ * A saved file that is a symlink is followed only inside the workspace `root`.
+ */
+export async function loadHost(validators: Validators, cwd: string, hostFile: string | undefined, root: string): Promise<HostChoice> {
   if (hostFile === undefined) {
     const texts = await readLiveHostTexts();
     return { texts, facts: buildHostFacts(texts), origin: 'this machine (lscpu, uname -a)' };
   }
   const abs = path.resolve(cwd, hostFile);
-  const { loaded, problems } = readSource<HostFile>(validators, 'host', abs, hostFile);
+  const { loaded, problems } = readSource<HostFile>(validators, 'host', abs, hostFile, root);
   if (!loaded) throw new ConfigError(problems, `saved host file ${hostFile} is invalid:\n${problems.map(formatProblem).join('\n')}`);
   const texts = { lscpu: loaded.data.lscpu, uname: loaded.data.uname };
   return { texts, facts: buildHostFacts(texts), origin: `saved host ${hostFile}` };

@@ -23,12 +23,16 @@ export interface LoadOptions {
   executableRoot?: string;
 }
 
-/** Lists the YAML files of a workspace folder, sorted by name. */
+/**
+ * Lists the YAML files of a workspace folder, sorted by name. Every entry named *.yaml or
+ * *.yml counts, whatever it is (a symlink, a FIFO, a folder): reading it then loads it or says
+ * why not. Skipping one would silently drop a manifest (a rail left passive).
+ */
 export function listYamlFiles(root: string, folder: string): string[] {
   const dir = path.join(root, folder);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isFile() && /\.ya?ml$/.test(d.name))
+    .filter((d) => /\.ya?ml$/.test(d.name))
     .map((d) => path.join(dir, d.name))
     .sort();
 }
@@ -51,7 +55,7 @@ export function loadWorkspace(validators: Validators, root: string, options: Loa
   const problems: Problem[] = [];
   function load<T>(kind: Parameters<typeof readSource>[1], abs: string) {
     const shown = displayPath(root, abs);
-    const { loaded, problems: found } = readSource<T>(validators, kind, abs, shown);
+    const { loaded, problems: found } = readSource<T>(validators, kind, abs, shown, root);
     problems.push(...found);
     return loaded;
   }

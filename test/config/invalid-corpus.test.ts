@@ -23,7 +23,7 @@ async function reportCase(name: string): Promise<string[]> {
   current = buildCase(name);
   if (hostCases.has(name)) {
     try {
-      await loadHost(validators, current.root, 'host.yaml');
+      await loadHost(validators, current.root, 'host.yaml', current.root);
     } catch (e) {
       if (e instanceof ConfigError) return e.problems.map(formatProblem);
       throw e;

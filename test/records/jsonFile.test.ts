@@ -68,7 +68,7 @@ describe('readJsonFile', () => {
 
   it('says a folder cannot be read', () => {
     mkdirSync(join(dir, 'plan.json'));
-    expect(readError(join(dir, 'plan.json')).message).toMatch(/plan cannot be read: .*it is a folder/);
+    expect(readError(join(dir, 'plan.json')).message).toMatch(/plan cannot be read: .*is a folder/);
   });
 
   it('points at the line and column of a syntax error', () => {

@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 
 /** `road_runner detect [--save FILE]`: host facts, and optionally the raw texts saved. */
 export default async function detect(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
-  const host = await loadHost(await loadValidators(), ctx.cwd, ctx.hostFile);
+  const host = await loadHost(await loadValidators(), ctx.cwd, ctx.hostFile, ctx.root);
   ctx.out(`host: ${host.origin}`);
   for (const line of describeHostFacts(host.facts)) ctx.out(`  ${line}`);
   const save = args.save as string | undefined;

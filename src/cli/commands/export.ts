@@ -1,8 +1,11 @@
-import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, lstatSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
+import { createTerminalSafeStream } from '../terminalText.js';
 
 /** `road_runner export --run ID --format csv|json|junit [--out FILE|-]`: every step as one table. */
 export default async function exportCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
@@ -16,17 +19,13 @@ export default async function exportCommand(ctx: CommandContext, args: Record<st
   }
   const fmt = format as keyof typeof EXPORT_EXTENSIONS;
   const outArg = typeof args.out === 'string' ? args.out : undefined;
-  if (outArg === '-') {
-    const result = await exportRun(ctx.root, runId, fmt, process.stdout);
-    for (const w of result.warnings) ctx.err(`warning: ${w}`);
-    return 0;
-  }
+  if (outArg === '-') return exportToStdout(ctx, () => exportRun(ctx.root, runId, fmt, stdoutSink()));
   const target = outArg === undefined ? path.join(resolveRunFolder(ctx.root, runId), `export.${EXPORT_EXTENSIONS[fmt]}`) : path.resolve(ctx.cwd, outArg);
-  const folder = path.dirname(target);
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`cannot write ${target}: ${folder} is not a folder`, 'create it first, or pass --out - for stdout');
-  // Written beside the target and renamed at the end: a failed export leaves no half file.
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  const out = createWriteStream(temp);
+  checkTarget(target);
+  // Written beside the target and renamed at the end: a failed export leaves no half file,
+  // and the rename replaces the directory entry itself, never what a symlink put there since points at.
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
   let writeError: Error | null = null;
   out.on('error', (err) => (writeError ??= err));
   try {
@@ -43,4 +42,50 @@ export default async function exportCommand(ctx: CommandContext, args: Record<st
     rmSync(temp, { force: true });
     throw err;
   }
+}
+
+// SPEC §6: --out replaces only a regular file; never a device, a folder, or through a symlink.
+function checkTarget(target: string): void {
+  const folder = path.dirname(target);
+  let folderStat: Stats | null = null;
+  try {
+    folderStat = statSync(folder);
+  } catch {
+    folderStat = null;
+  }
+  if (!folderStat?.isDirectory()) throw new UsageError(`cannot write ${target}: ${folder} is not a folder`, 'create it first, or pass --out - for stdout');
+  let st: Stats;
+  try {
+    st = lstatSync(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new UsageError(`cannot write ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the path and its permissions');
+  }
+  if (st.isFile()) return;
+  const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device'
+    : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'not a regular file';
+  throw new UsageError(`--out ${target} is ${kind}; export replaces only a regular file`,
+    'name a new or regular file, or pass --out - and redirect stdout where you want it (e.g. `--out - > /dev/null`)');
+}
+
+// stdout, with control characters neutralised when it is a terminal (CSV cells may hold anything a diagnostic printed).
+function stdoutSink(): Writable {
+  return process.stdout.isTTY ? createTerminalSafeStream(process.stdout) : process.stdout;
+}
+
+// `--out -`: a reader that stops early (`| head -1`) closes the pipe; that ends the export quietly, exit 0.
+async function exportToStdout(ctx: CommandContext, run: () => Promise<{ warnings: string[] }>): Promise<number> {
+  try {
+    const result = await run();
+    for (const w of result.warnings) ctx.err(`warning: ${w}`);
+    return 0;
+  } catch (err) {
+    if (isClosedPipe(err)) return 0;
+    throw err;
+  }
+}
+
+function isClosedPipe(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || ((code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE') && process.stdout.destroyed);
 }

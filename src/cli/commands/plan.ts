@@ -21,7 +21,7 @@ interface PlanArgs {
 export default async function plan(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const a = args as unknown as PlanArgs;
   const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const now = new Date();
   const { plan: result } = planSweep({
     workspace: inputs.workspace,

@@ -12,7 +12,7 @@ export default async function policyShow(ctx: CommandContext, args: Record<strin
   const validators = await loadValidators();
   const ws = loadWorkspace(validators, ctx.root, { envPath: ctx.env.PATH ?? '', flows: [], margins: [] });
   if (ws.problems.length > 0) throw new ConfigError(ws.problems);
-  const host = await loadHost(validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(validators, ctx.cwd, ctx.hostFile, ctx.root);
   const { selection, bounds } = decideBounds(ws, host.facts, args.profile as string | undefined);
   ctx.out(`host: ${host.origin}`);
   for (const line of describeHostFacts(host.facts)) ctx.out(`  ${line}`);

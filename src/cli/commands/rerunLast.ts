@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { UsageError } from '../../errors.js';
+import { RrError, UsageError } from '../../errors.js';
+import { readJsonFile } from '../../records/jsonFile.js';
 import { planSweep } from '../../plan/planSweep.js';
 import { isRunId, newRunId, randomHex6, runsDir } from '../../records/layout.js';
 import { loadHost } from '../../workspace/host.js';
@@ -11,23 +12,43 @@ import { startRun } from '../startRun.js';
 import { loadSweepInputs } from '../sweepInputs.js';
 import { graceSeconds } from './run.js';
 
-/** The most recent run whose status is `passed`, by start time. */
+/**
+ * The most recent run whose status is `passed`, by start time. A passed run newer than that
+ * one whose records are damaged is not silently passed over: its error is thrown, saying so.
+ */
 export function findLastPassedRun(root: string): RecordedRun | null {
   const dir = runsDir(root);
   if (!existsSync(dir)) return null;
   let best: RecordedRun | null = null;
+  let damaged: { runId: string; startedAt: string; error: RrError } | null = null;
   for (const name of readdirSync(dir)) {
     if (!isRunId(name) || !existsSync(path.join(dir, name, 'summary.json'))) continue;
     let run: RecordedRun;
     try {
       run = readRecordedRun(root, name);
-    } catch {
+    } catch (err) {
+      if (!(err instanceof RrError)) throw err;
+      const passedAt = passedStart(path.join(dir, name, 'summary.json'));
+      if (passedAt !== null && (damaged === null || passedAt > damaged.startedAt)) damaged = { runId: name, startedAt: passedAt, error: err };
       continue; // damaged or foreign run folders are not candidates
     }
     if (run.summary.status !== 'passed' || run.summary.dry_run) continue;
     if (!best || run.summary.started_at > best.summary.started_at) best = run;
   }
+  if (damaged && (!best || damaged.startedAt > best.summary.started_at)) {
+    throw new UsageError(`the most recent passed run ${damaged.runId} cannot be re-run: ${damaged.error.message}`, damaged.error.hint);
+  }
   return best;
+}
+
+// When a run's summary says it passed (not a dry run), its start time; else null.
+function passedStart(summaryFile: string): string | null {
+  try {
+    const s = readJsonFile(summaryFile, 'summary') as { status?: unknown; dry_run?: unknown; started_at?: unknown } | null;
+    return s?.status === 'passed' && s.dry_run !== true && typeof s.started_at === 'string' ? s.started_at : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -44,7 +65,7 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
   const inputs = fromFiles
     ? await loadSweepInputs(ctx, old.inputs.find((i) => i.role === 'flow')!.file, old.inputs.find((i) => i.role === 'margin')!.file)
     : await loadRecordedInputs(ctx, last);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const now = new Date();
   const { plan: rebuilt, decision } = planSweep({
     workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: old.profile ?? 'none',

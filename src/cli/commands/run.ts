@@ -45,7 +45,7 @@ export default async function run(ctx: CommandContext, args: Record<string, unkn
   const sysinfo = startsAtOnce ? startSysinfoSnapshot({ timeoutMs: SYSINFO_TIMEOUT_MS }) : undefined;
   try {
     const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
-    const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile);
+    const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
     const now = new Date();
     const { plan, decision } = planSweep({
       workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: a.profile,
