@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkRailValue, type EffectiveBounds } from '../safety/bounds.js';
 import { callActuatorProcess, clampTimeoutMs } from './actuatorCall.js';
+import { MAX_TIMER_MS } from './superviseGroup.js';
 
 /** A rail actuator ready to call: resolved executable and its argv templates. */
 export interface RailActuator {
@@ -92,7 +93,8 @@ export async function setRail(
   const args = act.set.map((arg) => arg.replaceAll('{value}', String(value)));
   const set = await callActuator(act, args, env);
   if (set.error) return { requested: value, read_back: null, ok: false, error: set.error };
-  if (act.settleMs > 0) await sleep(act.settleMs);
+  // A settle time is waited in full: never a delay a timer would cut to 1 ms.
+  if (Number.isFinite(act.settleMs) && act.settleMs > 0) await sleep(Math.min(act.settleMs, MAX_TIMER_MS));
   const read = await readRail(act, env);
   if (read.value === null) return { requested: value, read_back: null, ok: false, error: read.error };
   // SPEC §3.1: the read-back is checked against the bounds too, not only the tolerance: a
