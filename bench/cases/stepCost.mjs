@@ -1,6 +1,8 @@
 // Per-step cost: a one-sub-run flow repeating a trivial diagnostic N times, against a bash
 // loop doing the same work (same executable and environment, per-step output files, one JSON
-// line per step), plus Node's own floor (a bare spawn loop) and a scanned (piped) adapter.
+// line per step), plus Node's own floor (a bare spawn loop) and a scanned (piped) adapter; and
+// an adapter with a fail regex and a metric against a bash loop that pipes the same output
+// through grep.
 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,10 +10,11 @@ import { clearRuns, measureCli, onlyRunDir, readEvents, runArgs } from '../lib/c
 import { assertExitZero, measure } from '../lib/measure.mjs';
 import { makeRow } from '../lib/rows.mjs';
 import { medianOf, runInterleaved } from '../lib/stats.mjs';
-import { buildStepLoopWorkspace, makeTempDir } from '../lib/workspaces.mjs';
+import { STEP_FAIL_REGEX, STEP_METRIC_REGEX, buildStepLoopWorkspace, makeTempDir } from '../lib/workspaces.mjs';
 import { mkdirSync, rmSync } from 'node:fs';
 
 const BASH_LOOP = fileURLToPath(new URL('../lib/bashLoop.sh', import.meta.url));
+const BASH_GREP_LOOP = fileURLToPath(new URL('../lib/bashGrepLoop.sh', import.meta.url));
 const SPAWN_LOOP = fileURLToPath(new URL('../lib/spawnLoop.mjs', import.meta.url));
 
 // Time between the first step_start and the last step_end of a run, from its own records.
@@ -56,6 +59,8 @@ export async function benchStepCost({ quick, log }) {
       nodeFd: () => runLoop('node spawn loop (fd)', process.execPath, [SPAWN_LOOP, 'fd', ws.executable, loopDir, String(steps)], loopDir, steps),
       nodePipe: () => runLoop('node spawn loop (pipe)', process.execPath, [SPAWN_LOOP, 'pipe', ws.executable, loopDir, String(steps)], loopDir, steps),
       rrScanned: () => runRoadRunner(ws, `scanned${steps}`, steps),
+      rrRules: () => runRoadRunner(ws, `rules${steps}`, steps),
+      bashGrep: () => runLoop('bash loop through grep', 'bash', [BASH_GREP_LOOP, ws.executable, loopDir, String(steps), STEP_FAIL_REGEX, STEP_METRIC_REGEX], loopDir, steps),
     };
     const res = await runInterleaved(tasks, reps);
     const bash = medianOf(res.bash, 'perStepMs');
@@ -70,6 +75,11 @@ export async function benchStepCost({ quick, log }) {
       makeRow({ id: 'step.node_fd', what: 'floor: bare Node spawn loop, fd stdio', value: medianOf(res.nodeFd, 'perStepMs'), unit: 'ms/step', baseline: bash, baselineWhat, samples: { value: perStep('nodeFd') } }),
       makeRow({ id: 'step.node_pipe', what: 'floor: bare Node spawn loop, piped streams', value: medianOf(res.nodePipe, 'perStepMs'), unit: 'ms/step', baseline: bash, baselineWhat, samples: { value: perStep('nodePipe') } }),
       makeRow({ id: 'step.scanned', what: 'per-step cost, scanned adapter (piped stdio)', value: medianOf(res.rrScanned, 'perStepMs'), unit: 'ms/step', baseline: bash, baselineWhat, samples: { value: perStep('rrScanned') } }),
+      makeRow({
+        id: 'step.rules', what: 'per-step cost, scanned adapter (fail regex + metric)', value: medianOf(res.rrRules, 'perStepMs'), unit: 'ms/step',
+        baseline: medianOf(res.bashGrep, 'perStepMs'), baselineWhat: `bash loop piping stdout through tee and grep, ${steps} steps`, target: { on: 'ratio', max: 2.0 },
+        samples: { value: perStep('rrRules'), baseline: perStep('bashGrep') },
+      }),
       makeRow({
         id: 'step.run_wall', what: `whole \`run\` of the ${steps}-step flow`, value: medianOf(res.rr, 'ms'), unit: 'ms', baseline: medianOf(res.bash, 'ms'), baselineWhat,
         samples: { value: res.rr.map((r) => r.ms), baseline: res.bash.map((r) => r.ms) },

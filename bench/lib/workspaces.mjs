@@ -59,15 +59,25 @@ function writePassiveMarginAndPolicy(dir, maxSubruns = 10) {
 /**
  * A one-sub-run workspace whose flow runs a trivial diagnostic (`diags/trivial`: one line to
  * stdout, exit 0) `steps` times. Flow `steps_scanned` uses an adapter with a pass regex, so
- * its output is piped through road_runner instead of handed over as a file descriptor.
+ * its output is piped through road_runner instead of handed over as a file descriptor; flow
+ * `rules<N>` uses a fail regex and a metric (STEP_FAIL_REGEX, STEP_METRIC_REGEX).
  */
+export const STEP_FAIL_REGEX = 'MISCOMPARE';
+export const STEP_METRIC_REGEX = '^(ok)$';
+
 export function buildStepLoopWorkspace(dir, counts) {
   writeExecutable(join(dir, 'diags/trivial'), '#!/bin/sh\necho ok\n');
   writeJson(join(dir, 'adapters/trivial.yaml'), { name: 'trivial', executable: 'trivial', timeout_s: 60 });
   writeJson(join(dir, 'adapters/trivial-scanned.yaml'), { name: 'trivial-scanned', executable: 'trivial', timeout_s: 60, pass: { exit_codes: [0], stdout_pass_regex: '^ok$' } });
+  writeJson(join(dir, 'adapters/trivial-rules.yaml'), {
+    name: 'trivial-rules', executable: 'trivial', timeout_s: 60,
+    pass: { exit_codes: [0], stdout_fail_regex: STEP_FAIL_REGEX },
+    metrics: { word: { regex: STEP_METRIC_REGEX, type: 'string' } },
+  });
   for (const n of counts) {
     writeJson(join(dir, `flows/steps${n}.yaml`), { name: `steps${n}`, steps: [{ id: 'trivial', adapter: 'trivial', repeat: n, on_fail: 'continue' }] });
     writeJson(join(dir, `flows/scanned${n}.yaml`), { name: `scanned${n}`, steps: [{ id: 'trivial', adapter: 'trivial-scanned', repeat: n, on_fail: 'continue' }] });
+    writeJson(join(dir, `flows/rules${n}.yaml`), { name: `rules${n}`, steps: [{ id: 'trivial', adapter: 'trivial-rules', repeat: n, on_fail: 'continue' }] });
   }
   writePassiveMarginAndPolicy(dir);
   return { root: dir, host: writeHostFile(dir), executable: join(dir, 'diags/trivial'), margin: 'one' };

@@ -6,6 +6,7 @@ import { collectCrashEvidence } from '../records/crashEvidence.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runsDir } from '../records/layout.js';
 import type { SubrunSummary } from '../records/recordTypes.js';
+import { boundsInForceNow } from '../safety/boundsNow.js';
 import { checkPlan } from '../safety/checkPlan.js';
 import { readBootId } from '../execute/runSummary.js';
 import { loadHost } from '../workspace/host.js';
@@ -35,7 +36,9 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   const lock = await acquireRunLock(runsDir(ctx.root), { run_id: opts.runId });
   try {
     const { loadValidators } = await import('../config/validate.js');
-    const report = await recoverOrphan(ctx.root, await loadValidators(), ctx.env.PATH ?? '', opts.graceS * 1000);
+    const validators = await loadValidators();
+    const hostNow = await loadHost(validators, ctx.cwd, ctx.hostFile, ctx.root);
+    const report = await recoverOrphan(ctx.root, validators, ctx.env.PATH ?? '', opts.graceS * 1000, hostNow.facts);
     if (report) ctx.err(`recovered crashed run ${report.run_id} first; it is marked crashed`);
   } finally {
     await lock.release();
@@ -76,15 +79,21 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
       ctx.err(`host rebooted since ${plan.run_id} started: kernel evidence of the previous boot saved in ${id}/crash-evidence.json`);
     }
   }
-  const violations = checkPlan(plan);
-  if (violations.length > 0) throw new SafetyViolationError(violations);
   const inputs = await loadRecordedInputs(ctx, run);
   const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
+  // SPEC §5.4: every value still to be applied is checked against the bounds in force now
+  // (today's policy and profile may have tightened since), never only the recorded ones.
+  const bounds = boundsInForceNow(inputs.validators, ctx.root, host.facts, plan.bounds, plan.run_id);
+  const remaining = plan.subruns.filter((s) => completed[s.id] === undefined);
+  const violations = checkPlan({ ...plan, bounds, subruns: remaining });
+  if (violations.length > 0) {
+    throw new SafetyViolationError(violations, `the bounds in force now forbid what is left of ${plan.run_id}; nothing was touched (road_runner policy show lists the bounds)`);
+  }
   const { selection } = decideBounds(inputs.workspace, host.facts, plan.profile ?? 'none');
   const left = plan.subruns.length - Object.keys(completed).length;
   ctx.out(`resuming ${plan.run_id}: ${Object.keys(completed).length} sub-runs kept, ${left} to run${crashed.length ? `; crashed: ${crashed.join(', ')}${opts.retryCrashed ? ' (retried)' : ' (kept; --retry-crashed runs them again)'}` : ''}`);
   return startRun(ctx, {
-    plan, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
+    plan: { ...plan, bounds }, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
     resume: { summary, completed },
   });
 }

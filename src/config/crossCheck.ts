@@ -1,5 +1,6 @@
 import type { Problem } from '../errors.js';
 import { argStringProblem } from './argLimits.js';
+import { linearRegexError, linearRegexHint } from './linearRegex.js';
 import { checkParamValue } from './paramValue.js';
 import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
 import { closest, suggestionFor } from './suggest.js';
@@ -38,8 +39,9 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
       ...Object.entries(data.metrics ?? {}).map(([m, spec]): [string, string] => [`/metrics/${escapePointer(m)}/regex`, spec.regex]),
     ];
     for (const [ptr, regex] of regexes) {
-      const err = regex === undefined ? null : regexError(regex);
-      if (err) problems.push(problemAt(source, ptr, `invalid regular expression ${err}`, regexHint));
+      // Output rules run on the linear-time engine: what it cannot compile is an input error here.
+      const err = regex === undefined ? null : linearRegexError(regex);
+      if (err) problems.push(problemAt(source, ptr, `invalid regular expression ${err}`, linearRegexHint));
     }
   }
   return problems;

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkRailValue, type EffectiveBounds } from '../safety/bounds.js';
 import { actuatorInheritedEnvironment } from './inheritedEnv.js';
+import { callActuatorProcess, clampTimeoutMs } from './actuatorCall.js';
+import { MAX_TIMER_MS } from './superviseGroup.js';
 
 /** A rail actuator ready to call: resolved executable and its argv templates. */
 export interface RailActuator {
@@ -27,38 +29,41 @@ export interface RailSetResult {
 }
 
 const defaultActuatorTimeoutMs = 30_000;
+/** Between SIGTERM and SIGKILL when an actuator call overruns its timeout. */
+const actuatorGraceMs = 1_000;
 
-/** Seconds-free defaults for an actuator built from its manifest. */
+/**
+ * An actuator's call time limit from its manifest's `timeout_s`: 30 s when absent, and never
+ * a delay a timer cannot honour (Node turns a delay beyond 2^31-1 ms into 1 ms): a value that
+ * is not a positive finite number falls back to the default, a huge one waits the longest a
+ * timer can (~24.8 days). The manifest schema refuses such values; this holds whatever the input.
+ */
 export function actuatorTimeoutMs(timeoutS: number | undefined): number {
-  return timeoutS === undefined ? defaultActuatorTimeoutMs : timeoutS * 1000;
+  return timeoutS === undefined ? defaultActuatorTimeoutMs : clampTimeoutMs(timeoutS * 1000, defaultActuatorTimeoutMs);
 }
 
 async function callActuator(act: RailActuator, args: string[], env: Record<string, string>): Promise<{ stdout: string; error: string | null }> {
-  // Loaded on the first actuator call: runs without actuated rails never load execa.
-  const { execa } = await import('execa');
-  const result = await execa(act.file, args, {
-    cwd: act.cwd,
+  // Its own process group (callActuatorProcess): a Ctrl-C on the terminal goes to the whole
+  // foreground job and would otherwise kill the actuator mid-call, even while it is putting a
+  // rail back. RR_RUN_ID in its environment lets recovery find a call left running by a crash.
+  const timeoutMs = clampTimeoutMs(act.timeoutMs, defaultActuatorTimeoutMs);
+  const result = await callActuatorProcess({
     // The inherited environment without road_runner's own RR_* names (inheritedEnv.ts), then the adapter's and the run's.
-    env: { ...actuatorInheritedEnvironment(), ...act.env, ...env },
-    extendEnv: false,
-    timeout: act.timeoutMs,
-    reject: false,
-    stdin: 'ignore',
-    // Its own process group: a Ctrl-C on the terminal goes to the whole foreground job and
-    // would otherwise kill the actuator mid-call, even while it is putting a rail back.
-    detached: true,
-    forceKillAfterDelay: 1000,
+    file: act.file, args, cwd: act.cwd, env: { ...actuatorInheritedEnvironment(), ...act.env, ...env }, timeoutMs, graceMs: actuatorGraceMs,
   });
-  if (result.failed) {
-    const stderr = String(result.stderr ?? '').trim().split('\n').slice(-1)[0] ?? '';
+  const what = `${act.adapter} ${args.join(' ')}`;
+  if (result.spawnError !== null) return { stdout: '', error: `${what}: ${result.spawnError}` };
+  if (result.timedOut || result.exitCode !== 0) {
+    const stderr = result.stderr.trim().split('\n').slice(-1)[0] ?? '';
     const why = result.timedOut
-      ? `timed out after ${act.timeoutMs} ms`
-      : result.exitCode !== undefined
+      ? `timed out after ${timeoutMs} ms`
+      : result.exitCode !== null
         ? `exited with ${result.exitCode}`
-        : (result.originalMessage ?? result.shortMessage);
-    return { stdout: '', error: `${act.adapter} ${args.join(' ')}: ${why}${stderr ? ` (${stderr})` : ''}` };
+        : `killed by ${result.signal ?? 'a signal'}`;
+    const stuck = result.stuck ? '; its process group could not be killed' : '';
+    return { stdout: '', error: `${what}: ${why}${stuck}${stderr ? ` (${stderr})` : ''}` };
   }
-  return { stdout: String(result.stdout ?? ''), error: null };
+  return { stdout: result.stdout, error: null };
 }
 
 /** Reads a rail's current value through its actuator's `get` command. */
@@ -67,13 +72,17 @@ export async function readRail(act: RailActuator, env: Record<string, string>): 
   if (error) return { value: null, error };
   const match = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(stdout);
   if (!match) return { value: null, error: `${act.adapter} get printed no number: ${JSON.stringify(stdout.slice(0, 80))}` };
-  return { value: Number(match[0]), error: null };
+  const value = Number(match[0]);
+  // "1e999" parses to Infinity: a read-back that is not a finite number is never accepted.
+  if (!Number.isFinite(value)) return { value: null, error: `${act.adapter} get printed ${JSON.stringify(match[0])}, which is not a finite number` };
+  return { value, error: null };
 }
 
 /**
  * Sets a rail and checks it took: the value is checked against the effective bounds right
  * before the actuator is called (a second, runtime check), then set, settled, read back and
- * compared with the tolerance. Never throws; the result says what happened.
+ * the read-back checked against the bounds and the tolerance. Never throws; the result says
+ * what happened.
  */
 export async function setRail(
   act: RailActuator,
@@ -86,9 +95,16 @@ export async function setRail(
   const args = act.set.map((arg) => arg.replaceAll('{value}', String(value)));
   const set = await callActuator(act, args, env);
   if (set.error) return { requested: value, read_back: null, ok: false, error: set.error };
-  if (act.settleMs > 0) await sleep(act.settleMs);
+  // A settle time is waited in full: never a delay a timer would cut to 1 ms.
+  if (Number.isFinite(act.settleMs) && act.settleMs > 0) await sleep(Math.min(act.settleMs, MAX_TIMER_MS));
   const read = await readRail(act, env);
   if (read.value === null) return { requested: value, read_back: null, ok: false, error: read.error };
+  // SPEC §3.1: the read-back is checked against the bounds too, not only the tolerance: a
+  // rail that lands outside them (even within tolerance of an allowed value) is a fault.
+  const outside = checkRailValue(bounds, act.rail, read.value);
+  if (outside) {
+    return { requested: value, read_back: read.value, ok: false, error: `${act.rail} read back ${read.value} after setting ${value}, outside the bounds: ${outside}` };
+  }
   const off = Math.abs(read.value - value);
   if (off > act.tolerance) {
     return {

@@ -1,10 +1,13 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { RuntimeAbortError } from '../errors.js';
+import { RuntimeAbortError, SafetyViolationError } from '../errors.js';
 import type { RailAdapter } from '../config/schemas/index.js';
 import type { Validators } from '../config/validate.js';
 import { isRailAdapter, type ExecutableRef } from '../config/workspaceTypes.js';
+import type { HostFacts } from '../host/facts.js';
 import type { Plan } from '../plan/types.js';
+import { checkRailValue } from '../safety/bounds.js';
+import { boundsInForceNow } from '../safety/boundsNow.js';
 import { openEventLog } from '../records/eventLog.js';
 import { isJournalOrphaned, readJournal, removeJournal } from '../records/journal.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
@@ -32,10 +35,11 @@ export interface RecoveryReport {
 
 /**
  * Finds a crash journal whose road_runner is gone, ends its orphaned diagnostics, returns
- * every rail it touched to nominal (checked against that run's bounds), and marks that run
+ * every rail it touched to nominal (checked against the bounds in force now for `host` ∩ that
+ * run's recorded bounds), and marks that run
  * and its active sub-run `crashed`. Returns null when there is nothing to recover.
  */
-export async function recoverOrphan(root: string, validators: Validators, envPath: string, graceMs: number): Promise<RecoveryReport | null> {
+export async function recoverOrphan(root: string, validators: Validators, envPath: string, graceMs: number, host: HostFacts): Promise<RecoveryReport | null> {
   const runs = runsDir(root);
   const journal = readJournal(runs);
   if (!journal || !isJournalOrphaned(journal)) return null;
@@ -54,6 +58,18 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
         `restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand, then delete ${path.join(runs, '.journal.json')}`);
     }
     const plan = readJsonFile(planFile, 'plan of the crashed run') as Plan;
+    // Nominal is checked against the bounds in force now ∩ the recorded ones. A nominal that
+    // today's policy forbids is not applied: the rails stay as they are, the journal is kept,
+    // and the operator fixes the policy or restores by hand (docs/decisions.md).
+    const bounds = boundsInForceNow(validators, root, host, plan.bounds, journal.run_id);
+    const forbidden = touched.flatMap((rail) => {
+      const why = checkRailValue(bounds, rail, journal.rails[rail]!.nominal);
+      return why ? [`nominal of ${rail}: ${why}`] : [];
+    });
+    if (forbidden.length > 0) {
+      throw new SafetyViolationError(forbidden,
+        `no rail of crashed run ${journal.run_id} was touched; fix the policy so nominal is allowed, or restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand and delete ${path.join(runs, '.journal.json')}`);
+    }
     const { adapters, executables } = loadRecordedRailAdapters(root, dir, validators, envPath);
     const actuators = buildActuators(root, touched, adapters, executables);
     const log = openEventLog(path.join(dir, 'steps.ldjson'));
@@ -64,7 +80,7 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
           rails.push({ rail, ok: false, read_back: null, error: `no actuator for ${rail} (adapter ${journal.rails[rail]!.adapter}) could be loaded` });
           continue;
         }
-        const r = await restoreRail({ ...act, nominal: journal.rails[rail]!.nominal }, plan.bounds, { RR_RUN_ID: journal.run_id });
+        const r = await restoreRail({ ...act, nominal: journal.rails[rail]!.nominal }, bounds, { RR_RUN_ID: journal.run_id });
         log.append({ event: 'margin_restore', run_id: journal.run_id, subrun_id: journal.subrun_id, rail, adapter: act.adapter, reason: 'crash recovery', ...r });
         rails.push({ rail, ok: r.ok, read_back: r.read_back, error: r.error });
       }

@@ -127,7 +127,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   sysinfo.catch(() => undefined); // awaited below (or in finally) on every path
   try {
     const x = await executor;
-    const recovered = await x.recoverOrphan(root, req.validators, req.envPath, req.graceMs);
+    const recovered = await x.recoverOrphan(root, req.validators, req.envPath, req.graceMs, req.host.facts);
     if (recovered) req.onRecovered(recovered);
 
     const dir = runDir(root, plan.run_id);

@@ -1,6 +1,7 @@
 // Output rules of a diagnostic (SPEC §3.1 `pass` and `metrics`): which lines mean failure,
 // which line is required for a pass, and which values are captured as metrics.
 
+import { compileLinearRegex, linearRegexHint, type LinearRegex } from '../config/linearRegex.js';
 import { UsageError } from '../errors.js';
 import { forEachLine } from './lineScanner.js';
 import { compactTerminalLine, renderTerminalLine } from './terminalLine.js';
@@ -21,11 +22,15 @@ export interface ScanRules {
   stream?: ScannedStream;
 }
 
-/** A regex applied per line, with a screen that finds out in one search if a block can match. */
+/**
+ * A regex applied per line, with a screen that finds out in one search if a block can match.
+ * Both run on the linear-time engine (src/config/linearRegex.ts): a hostile pattern or line
+ * cannot stall the event loop, so a step's timeout and Ctrl-C act on time.
+ */
 export interface LineRegex {
-  exact: RegExp;
-  /** Same source with the 'm' flag: no block match means no line match. Null if unsafe. */
-  screen: RegExp | null;
+  exact: LinearRegex;
+  /** Same source in multiline mode: no block match means no line match (RE2 has no lookarounds). */
+  screen: LinearRegex;
 }
 
 export interface CompiledScanRules {
@@ -74,9 +79,9 @@ export function createOutputScanner(rules: CompiledScanRules): OutputScanner {
     if (checkFail && !failMatched && rules.fail?.exact.test(line) === true) failMatched = true;
     if (checkPass && !passMatched && rules.pass?.exact.test(line) === true) passMatched = true;
     for (const metric of checkMetrics) {
-      const match = metric.regex.exact.exec(line);
-      if (match === null) continue;
-      const value = readMetricValue(match[1] ?? match[0], metric.type);
+      const captured = metric.regex.exact.capture(line);
+      if (captured === null) continue;
+      const value = readMetricValue(captured, metric.type);
       if (value !== undefined) metrics[metric.name] = value;
     }
   };
@@ -87,9 +92,12 @@ export function createOutputScanner(rules: CompiledScanRules): OutputScanner {
       forEachLine(block, (raw) => scanLine(renderTerminalLine(raw), true, true, rules.metrics));
       return;
     }
-    const checkFail = !failMatched && mayMatch(rules.fail, block);
-    const checkPass = !passMatched && mayMatch(rules.pass, block);
-    const checkMetrics = rules.metrics.filter((metric) => mayMatch(metric.regex, block));
+    // RE2's multiline $ matches before '\n' only, while lines are matched without their '\r':
+    // a block with carriage returns is not screened.
+    const screened = block.indexOf('\r') === -1;
+    const checkFail = !failMatched && mayMatch(rules.fail, block, screened);
+    const checkPass = !passMatched && mayMatch(rules.pass, block, screened);
+    const checkMetrics = rules.metrics.filter((metric) => mayMatch(metric.regex, block, screened));
     if (!checkFail && !checkPass && checkMetrics.length === 0) return;
     forEachLine(block, (raw) => scanLine(stripCarriageReturn(raw), checkFail, checkPass, checkMetrics));
   };
@@ -119,19 +127,15 @@ export function isOutputPassing(outcome: Pick<ScanOutcome, 'failMatched' | 'pass
 function compileLineRegex(source: string | undefined, what: string): LineRegex | null {
   if (source === undefined) return null;
   try {
-    const exact = new RegExp(source);
-    // A lookaround can see the '\n' around a line inside a block and fail there although it
-    // matches the line alone; such rules are tested line by line without screening.
-    const screen = /\(\?<?[=!]/.test(source) ? null : new RegExp(source, 'm');
-    return { exact, screen };
+    return { exact: compileLinearRegex(source), screen: compileLinearRegex(source, true) };
   } catch (error) {
-    throw new UsageError(`invalid ${what} /${source}/: ${(error as Error).message}`, 'fix the regular expression in the adapter manifest');
+    throw new UsageError(`invalid ${what} /${source}/: ${(error as Error).message}`, linearRegexHint);
   }
 }
 
-function mayMatch(regex: LineRegex | null, block: string): boolean {
+function mayMatch(regex: LineRegex | null, block: string, screened: boolean): boolean {
   if (regex === null) return false;
-  return regex.screen === null || regex.screen.test(block);
+  return !screened || regex.screen.test(block);
 }
 
 function stripCarriageReturn(line: string): string {

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import { terminateProcessGroup, type GroupEnding } from './processGroup.js';
 
 /** setTimeout's largest delay; beyond it Node fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
+export const MAX_TIMER_MS = 2_147_483_647;
 
 export interface GroupLimits {
   /** No time limit when not a positive finite number. */

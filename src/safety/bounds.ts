@@ -125,3 +125,68 @@ export function describeBounds(bounds: EffectiveBounds): string[] {
   lines.push(`every rail needs a bound: ${bounds.require_bounds_for_all_rails ? 'yes' : 'no'}`);
   return lines;
 }
+
+/**
+ * The stricter of two sets of effective bounds, side by side: e.g. the bounds in force now and
+ * those recorded with a run (a recorded copy can only tighten). On a tie `first` keeps the side.
+ */
+export function tightenBounds(first: EffectiveBounds, second: EffectiveBounds): EffectiveBounds {
+  const merge = (a: Record<string, EffectiveBound>, b: Record<string, EffectiveBound>): Record<string, EffectiveBound> => {
+    const out: Record<string, EffectiveBound> = {};
+    for (const [name, bound] of Object.entries(a)) out[name] = { ...bound };
+    for (const [name, bound] of Object.entries(b)) {
+      const into = (out[name] ??= {});
+      if (bound.min !== undefined && (into.min === undefined || bound.min > into.min)) {
+        into.min = bound.min;
+        into.min_source = bound.min_source;
+      }
+      if (bound.max !== undefined && (into.max === undefined || bound.max < into.max)) {
+        into.max = bound.max;
+        into.max_source = bound.max_source;
+      }
+    }
+    return out;
+  };
+  const limits = { ...first.limits };
+  if (second.limits.max_subruns < limits.max_subruns) {
+    limits.max_subruns = second.limits.max_subruns;
+    limits.max_subruns_source = second.limits.max_subruns_source;
+  }
+  const timeout = second.limits.max_step_timeout_s;
+  if (timeout !== undefined && (limits.max_step_timeout_s === undefined || timeout < limits.max_step_timeout_s)) {
+    limits.max_step_timeout_s = timeout;
+    limits.max_step_timeout_s_source = second.limits.max_step_timeout_s_source;
+  }
+  return {
+    rails: merge(first.rails, second.rails),
+    params: merge(first.params, second.params),
+    limits,
+    require_bounds_for_all_rails: first.require_bounds_for_all_rails || second.require_bounds_for_all_rails,
+  };
+}
+
+/** The same bounds with every source marked as recorded (`… (recorded with run X)`). */
+export function labelRecorded(bounds: EffectiveBounds, label: string): EffectiveBounds {
+  const relabel = (ranges: Record<string, EffectiveBound>): Record<string, EffectiveBound> => {
+    const out: Record<string, EffectiveBound> = {};
+    for (const [name, b] of Object.entries(ranges)) {
+      out[name] = {
+        ...b,
+        ...(b.min_source !== undefined ? { min_source: `${b.min_source} (${label})` } : {}),
+        ...(b.max_source !== undefined ? { max_source: `${b.max_source} (${label})` } : {}),
+      };
+    }
+    return out;
+  };
+  const l = bounds.limits;
+  return {
+    rails: relabel(bounds.rails),
+    params: relabel(bounds.params),
+    limits: {
+      ...l,
+      max_subruns_source: `${l.max_subruns_source} (${label})`,
+      ...(l.max_step_timeout_s_source !== undefined ? { max_step_timeout_s_source: `${l.max_step_timeout_s_source} (${label})` } : {}),
+    },
+    require_bounds_for_all_rails: bounds.require_bounds_for_all_rails,
+  };
+}

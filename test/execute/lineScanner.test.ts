@@ -68,10 +68,10 @@ describe('scan rules', () => {
     expect(scanner.readOutcome().passMatched).toBe(true);
   });
 
-  it('screens blocks without missing a line match, and tests lookarounds line by line', () => {
+  it('screens blocks without missing a line match, also at a line ending in a carriage return', () => {
     const rules = compileScanRules({
       failRegex: '^MISCOMPARE',
-      passRegex: 'done(?![\\s\\S])',
+      passRegex: 'done$',
       metrics: [{ name: 'n', regex: '^n=(\\d+)$', type: 'integer' }],
     });
     const scanner = createOutputScanner(rules!);
@@ -80,6 +80,22 @@ describe('scan rules', () => {
     expect(scanner.readOutcome()).toEqual({ failMatched: false, passMatched: false, metrics: { n: 1 } });
     scanner.scanLines('n=3\nMISCOMPARE at 0\nall done\ntail');
     expect(scanner.readOutcome()).toEqual({ failMatched: true, passMatched: true, metrics: { n: 3 } });
+  });
+
+  it('runs patterns in linear time: catastrophic backtracking patterns cannot stall a scan', () => {
+    // With a backtracking engine each of these lines takes longer than the test run allows.
+    const rules = compileScanRules({ failRegex: '(a+)+$', metrics: [{ name: 'x', regex: '^(\\w+\\s?)*:$', type: 'string' }] });
+    const scanner = createOutputScanner(rules!);
+    const hostile = `${'a'.repeat(60_000)}!`;
+    for (let i = 0; i < 20; i++) scanner.scanLines(`${hostile}\n${'word '.repeat(10_000)}?`);
+    expect(scanner.readOutcome()).toEqual({ failMatched: false, passMatched: false, metrics: {} });
+    scanner.scanLines('aaa');
+    expect(scanner.readOutcome().failMatched).toBe(true);
+  });
+
+  it('refuses patterns the linear-time engine cannot run, with the fix', () => {
+    expect(() => compileScanRules({ failRegex: '(x)\\1' })).toThrow(/invalid stdout_fail_regex \/\(x\)\\1\/: .*invalid escape sequence/);
+    expect(() => compileScanRules({ passRegex: 'a(?=b)' })).toThrow(/unsupported Perl syntax/);
   });
 
   it('reads typed metric values', () => {

@@ -2,13 +2,16 @@ import { loadValidators } from '../../config/validate.js';
 import { recoverOrphan } from '../../execute/recover.js';
 import { runsDir } from '../../records/layout.js';
 import { acquireRunLock } from '../../records/lock.js';
+import { loadHost } from '../../workspace/host.js';
 import type { CommandContext } from '../context.js';
 
 /** `road_runner recover`: restore the rails of a run whose road_runner died, and mark it crashed. */
 export default async function recover(ctx: CommandContext): Promise<number> {
   const lock = await acquireRunLock(runsDir(ctx.root), { run_id: 'recover' });
   try {
-    const report = await recoverOrphan(ctx.root, await loadValidators(), ctx.env.PATH ?? '', 5000);
+    const validators = await loadValidators();
+    const host = await loadHost(validators, ctx.cwd, ctx.hostFile, ctx.root);
+    const report = await recoverOrphan(ctx.root, validators, ctx.env.PATH ?? '', 5000, host.facts);
     if (!report) {
       ctx.out('nothing to recover: no crashed run left a journal');
       return 0;

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
-import { RrError, UsageError } from '../../errors.js';
+import { RrError, SafetyViolationError, UsageError } from '../../errors.js';
 import { readJsonFile } from '../../records/jsonFile.js';
 import { planSweep } from '../../plan/planSweep.js';
 import { isRunId, newRunId, randomHex6, runsDir } from '../../records/layout.js';
+import { boundsInForceNow } from '../../safety/boundsNow.js';
+import { checkPlan } from '../../safety/checkPlan.js';
 import { loadHost } from '../../workspace/host.js';
 import type { CommandContext } from '../context.js';
 import { comparablePlan, loadRecordedInputs, readRecordedRun, type RecordedRun } from '../recordedInputs.js';
@@ -81,7 +83,13 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
     }
     ctx.out('note: the current files give a different plan than the original run (inputs changed since)');
   }
+  // SPEC §7: the policy and profiles in force now always apply; the recorded copy can only tighten.
+  const bounds = boundsInForceNow(inputs.validators, ctx.root, host.facts, plan.bounds, old.run_id);
+  const violations = checkPlan({ ...plan, bounds });
+  if (violations.length > 0) {
+    throw new SafetyViolationError(violations, `the bounds in force now forbid values of ${old.run_id}; nothing was touched (road_runner policy show lists the bounds)`);
+  }
   return startRun(ctx, {
-    plan, inputs, host, selection: decision.selection, unit: last.summary.unit, yes: Boolean(args.yes), dryRun: false, graceS,
+    plan: { ...plan, bounds }, inputs, host, selection: decision.selection, unit: last.summary.unit, yes: Boolean(args.yes), dryRun: false, graceS,
   });
 }
