@@ -15,7 +15,8 @@ import {
   type ScanRules,
 } from './scanRules.js';
 import { describeSpawnError } from './spawnError.js';
-import { superviseGroup, type GroupOutcome } from './superviseGroup.js';
+import type { StepScope } from './stepProcesses.js';
+import { superviseGroup, terminateStep, type GroupOutcome } from './superviseGroup.js';
 
 export type { ScanRules };
 export { isOutputPassing } from './scanRules.js';
@@ -45,6 +46,11 @@ export interface LaunchSpec {
   signal?: AbortSignal;
   /** Called right after spawn with the process group id (the crash journal records it). */
   onStart?: (pgid: number) => void;
+  /**
+   * Where every process of the step is held (its cgroup, or its marker): the diagnostic starts
+   * inside it, and whatever is left there when the step ends, even outside the process group, is ended.
+   */
+  scope?: StepScope;
 }
 
 export interface LaunchResult {
@@ -117,8 +123,9 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   // execa is loaded only by runs that scan output: the fd path and `plan` never pay for it.
   const execa = pipeStdout || pipeStderr ? (await import('execa')).execa : null;
   let started: Started;
+  const start = (): Started => (execa !== null ? startPiped(execa, spec, files, pipeStdout, pipeStderr) : startWithFiles(spec, files));
   try {
-    started = execa !== null ? startPiped(execa, spec, files, pipeStdout, pipeStderr) : startWithFiles(spec, files);
+    started = spec.scope ? spec.scope.spawnInside(start) : start();
   } catch (error) {
     // Rejected before spawning, e.g. a NUL byte in an argument.
     return { ...NOT_RUN, spawnError: await describeSpawnError(error, spec.file, spec.cwd) };
@@ -127,13 +134,17 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   const pgid = subprocess.pid;
   if (pgid === undefined) {
     const failure = await started.failure;
+    spec.scope?.settle(); // the forked child that failed to exec is gone: its cgroup goes too
     return { ...NOT_RUN, spawnError: await describeSpawnError(failure, spec.file, spec.cwd) };
   }
+  spec.scope?.started(pgid);
   try {
     spec.onStart?.(pgid);
   } catch (error) {
     // Nothing may run that the caller could not record.
     killProcessGroup(pgid, 'SIGKILL');
+    spec.scope?.signal('SIGKILL');
+    await terminateStep(pgid, spec.scope, 0);
     throw error;
   }
 
@@ -142,7 +153,7 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   if (pipeStdout && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stdout, handles.stdout, scanner));
   if (pipeStderr && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stderr, handles.stderr, scanner));
 
-  const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec);
+  const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec, spec.scope);
   const outputError = await settleCopies(copies, [subprocess.stdout, subprocess.stderr], spec.graceMs);
   const outcome = scanner?.readOutcome();
   return {
@@ -162,7 +173,7 @@ type Execa = typeof import('execa').execa;
 
 /** The diagnostic's whole environment: the inherited one with the step's variables on top. */
 function childEnvironment(spec: LaunchSpec): Record<string, string | undefined> {
-  return { ...(spec.inheritedEnv ?? process.env), ...spec.env };
+  return { ...(spec.inheritedEnv ?? process.env), ...spec.env, ...spec.scope?.env };
 }
 
 /** A diagnostic just started (or not): the process, and why it failed to start if it did. */

@@ -4,6 +4,7 @@ import type { StatusCounts, StepStatus, SubrunSummary } from '../records/recordT
 import type { Plan } from '../plan/types.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
+import type { RunProcesses } from './stepProcesses.js';
 
 /** Something worth showing the operator while a run goes on. */
 export type ProgressEvent =
@@ -31,6 +32,8 @@ export interface RunContext {
   now: () => Date;
   /** process.env as the run found it, copied once and given to every step (executePlan fills it in). */
   inheritedEnv?: Readonly<Record<string, string | undefined>>;
+  /** Holds each step's processes (cgroup or marker) so none outlives its step; none: the process group only. */
+  processes?: RunProcesses;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }
