@@ -123,9 +123,8 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   // execa is loaded only by runs that scan output: the fd path and `plan` never pay for it.
   const execa = pipeStdout || pipeStderr ? (await import('execa')).execa : null;
   let started: Started;
-  const start = (): Started => (execa !== null ? startPiped(execa, spec, files, pipeStdout, pipeStderr) : startWithFiles(spec, files));
   try {
-    started = spec.scope ? spec.scope.spawnInside(start) : start();
+    started = execa !== null ? startPiped(execa, spec, files, pipeStdout, pipeStderr) : startWithFiles(spec, files);
   } catch (error) {
     // Rejected before spawning, e.g. a NUL byte in an argument.
     return { ...NOT_RUN, spawnError: await describeSpawnError(error, spec.file, spec.cwd) };
@@ -134,7 +133,6 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   const pgid = subprocess.pid;
   if (pgid === undefined) {
     const failure = await started.failure;
-    spec.scope?.settle(); // the forked child that failed to exec is gone: its cgroup goes too
     return { ...NOT_RUN, spawnError: await describeSpawnError(failure, spec.file, spec.cwd) };
   }
   spec.scope?.started(pgid);

@@ -1,13 +1,14 @@
 // Holds every process a step starts, so none outlives the step, not even one that called
 // setsid or double-forked. Where this process's cgroup v2 is writable (root, or a delegated
-// sub-tree), a run gets a group `road_runner-<run id>` below road_runner's own cgroup and each
-// step a child group in it; road_runner steps into the step's group just for the fork, so the
-// diagnostic is inside before it runs a single instruction and nothing it starts can get
-// out. Elsewhere every step's processes carry RR_STEP_MARK in their environment and are
-// found by it in /proc. docs/decisions.md ("Hardening: processes of a run") says why.
+// sub-tree), a run gets a group `road_runner-<run id>` below road_runner's own cgroup and
+// road_runner moves itself into it: every diagnostic is then born inside (no window in which
+// it could fork before being moved) and nothing it starts can get out; after each step,
+// whatever is in the group besides road_runner is the step's leftovers. Elsewhere every
+// step's processes carry RR_STEP_MARK in their environment and are found by it in /proc.
+// docs/decisions.md ("Hardening: processes of a run") says why.
 
 import path from 'node:path';
-import { createGroup, findOwnCgroup, killGroupAtOnce, listChildGroups, listGroupProcesses, moveProcess, removeGroup } from './cgroupV2.js';
+import { createGroup, findOwnCgroup, listGroupProcesses, moveProcess, removeGroup } from './cgroupV2.js';
 import { findMarkedProcesses, lastPid, type Marker } from './runProcesses.js';
 
 /** Environment variable naming a step's processes (value: `<sub-run id>/<step index>`). */
@@ -26,8 +27,6 @@ const PID_WRAP_SAFE_MS = 1_000;
 export interface StepScope {
   /** Variables every process of the step carries (the marker). */
   readonly env: Readonly<Record<string, string>>;
-  /** Calls `start` (which spawns the step's first process) so that the process begins inside the scope. */
-  spawnInside<T>(start: () => T): T;
   /** The pid of the step's first process, once spawned. */
   started(pid: number): void;
   /** True when nothing of the step is left running (a cgroup is then removed). Cheap when true. */
@@ -50,36 +49,34 @@ export interface RunProcesses {
 /** Detects once per run where its steps' processes can be held, and prepares that. */
 export function openRunProcesses(runId: string, env: Readonly<Record<string, string | undefined>> = process.env): RunProcesses {
   const home = env[NO_CGROUP_ENV] === '1' ? null : findOwnCgroup();
-  const runGroup = home === null ? null : prepareRunGroup(home, runId);
+  const runGroup = home === null ? null : enterRunGroup(home, runId);
   if (home === null || runGroup === null) {
     return { mode: 'marker', cgroup: null, openStep: (mark) => markerScope(mark), close: () => undefined };
   }
-  let steps = 0;
   return {
     mode: 'cgroup',
     cgroup: runGroup,
-    openStep(mark) {
-      steps += 1;
-      const dir = path.join(runGroup, `step-${steps}`);
-      try {
-        createGroup(dir);
-      } catch {
-        return markerScope(mark); // e.g. cgroup.max.descendants reached: this step uses the marker
-      }
-      return cgroupScope(mark, dir, home);
-    },
+    openStep: (mark) => cgroupScope(mark, runGroup),
     close() {
-      // Normally empty: each step's group is removed when the step ends. What a failed launch
-      // or our own bug left is ended here.
-      for (const dir of listChildGroups(runGroup)) endGroupNow(dir);
+      // Normally only road_runner is left: each step ended its own processes. What an error
+      // path or our own bug left is ended here, before road_runner goes back to its own cgroup.
+      endOthersNow(runGroup);
+      try {
+        moveProcess(home, process.pid);
+      } catch {
+        return; // cannot happen as root; the group stays, and recovery's journal names it
+      }
+      endOthersNow(runGroup);
       removeGroup(runGroup);
     },
   };
 }
 
-// The run's group below our own; null when the kernel or the permissions refuse (then the
-// marker is used). road_runner steps in and back out once, as every step will.
-function prepareRunGroup(home: string, runId: string): string | null {
+// Creates the run's group below our own cgroup and moves road_runner into it: from then on
+// every process it starts is born inside, at no cost per step (moving a process between
+// groups waits for an RCU grace period, milliseconds on a busy host, so it is done once a run,
+// not per step). Null when the kernel or the permissions refuse: the marker is used then.
+function enterRunGroup(home: string, runId: string): string | null {
   const dir = path.join(home, `road_runner-${runId}`);
   try {
     createGroup(dir);
@@ -88,78 +85,38 @@ function prepareRunGroup(home: string, runId: string): string | null {
   }
   try {
     moveProcess(dir, process.pid);
-    moveProcess(home, process.pid);
     return dir;
   } catch {
-    try {
-      moveProcess(home, process.pid);
-    } catch {
-      /* we never left */
-    }
     removeGroup(dir);
     return null;
   }
 }
 
-function cgroupScope(mark: string, dir: string, home: string): StepScope {
-  // Used only if road_runner could not step into the group for the fork.
-  let fallback: StepScope | null = null;
-  let removed = false;
+// The processes of the run's group other than road_runner itself.
+function others(dir: string): number[] {
+  return listGroupProcesses(dir).filter((pid) => pid !== process.pid);
+}
+
+// A step's processes are whatever is in the run's group besides road_runner: steps run one at
+// a time and nothing else is started while one runs (rail actuators are called between steps).
+function cgroupScope(mark: string, dir: string): StepScope {
   return {
     env: { [STEP_MARK]: mark },
-    spawnInside(start) {
-      try {
-        moveProcess(dir, process.pid);
-      } catch {
-        fallback = markerScope(mark);
-        return start();
-      }
-      try {
-        return start();
-      } finally {
-        leaveGroup(home);
-      }
-    },
-    started(pid) {
-      fallback?.started(pid);
-    },
-    settle() {
-      if (fallback !== null) return fallback.settle() && (removed || (removed = removeGroup(dir) === 'removed'));
-      if (removed) return true;
-      // rmdir succeeds only on an empty group: one system call answers and cleans up.
-      removed = removeGroup(dir) === 'removed';
-      return removed;
-    },
+    started: () => undefined,
+    settle: () => others(dir).length === 0,
     signal(signal) {
-      fallback?.signal(signal);
-      if (!removed) signalGroup(dir, signal);
+      // Process by process: cgroup.kill would end road_runner too. A process forked meanwhile
+      // is found on the next look, which the caller repeats until the group is empty.
+      for (const pid of others(dir)) sendSignal(pid, signal);
     },
   };
 }
 
-// road_runner must never stay inside a step's group: whatever ends the step would end it too.
-function leaveGroup(home: string): void {
-  try {
-    moveProcess(home, process.pid);
-  } catch {
-    moveProcess(home, process.pid); // once more; a second failure is thrown to the caller
-  }
-}
-
-function signalGroup(dir: string, signal: NodeJS.Signals): void {
-  const pids = listGroupProcesses(dir);
-  if (pids.length === 0) return;
-  // cgroup.kill is atomic (a process forking meanwhile cannot slip out), but never while we are inside.
-  if (signal === 'SIGKILL' && !pids.includes(process.pid) && killGroupAtOnce(dir)) return;
-  for (const pid of pids) if (pid !== process.pid) sendSignal(pid, signal);
-}
-
-// Kills what is left in a step group and removes it, without waiting long: used on the way out of a run.
-function endGroupNow(dir: string): void {
-  signalGroup(dir, 'SIGKILL');
+// SIGKILL to everything in the group but road_runner, until nothing else is left (2 s at most).
+function endOthersNow(dir: string): void {
   const deadline = Date.now() + 2_000;
-  while (removeGroup(dir) === 'busy' && Date.now() < deadline) {
-    signalGroup(dir, 'SIGKILL');
+  for (let left = others(dir); left.length > 0 && Date.now() < deadline; left = others(dir)) {
+    for (const pid of left) sendSignal(pid, 'SIGKILL');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
 }
@@ -176,7 +133,6 @@ function markerScope(mark: string): StepScope {
   };
   return {
     env: { [STEP_MARK]: mark },
-    spawnInside: (start) => start(),
     started(pid) {
       leader = pid;
       startedAt = performance.now();
