@@ -4,7 +4,7 @@
 // cgroup is mounted (from /proc/self/mountinfo and /proc/self/cgroup, never a fixed path) and
 // does the few file operations road_runner needs on groups below it.
 
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** Directory of this process's own cgroup in a mounted cgroup v2 hierarchy, or null when there is none. */
@@ -73,6 +73,42 @@ export function listGroupProcesses(dir: string): number[] {
   const pids: number[] = [];
   for (const line of text.split('\n')) if (line !== '') pids.push(Number(line));
   return pids.filter((pid) => Number.isInteger(pid) && pid > 1);
+}
+
+/** A group's process list kept open: each look is one positioned read (asked after every step). */
+export interface ProcessList {
+  read(): number[];
+  close(): void;
+}
+
+/** Opens a group's cgroup.procs for repeated reading; reading from offset 0 lists it afresh. */
+export function openProcessList(dir: string): ProcessList {
+  const fd = openSync(path.join(dir, 'cgroup.procs'), 'r');
+  let buffer = Buffer.allocUnsafe(4096);
+  return {
+    read() {
+      let length = 0;
+      for (;;) {
+        const n = readSync(fd, buffer, length, buffer.length - length, length);
+        if (n === 0) break;
+        length += n;
+        if (length === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]);
+      }
+      const pids: number[] = [];
+      let value = 0;
+      for (let i = 0; i < length; i++) {
+        const c = buffer[i]!;
+        if (c === 10) {
+          if (value > 1) pids.push(value);
+          value = 0;
+        } else {
+          value = value * 10 + (c - 48);
+        }
+      }
+      return pids;
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** The child groups of a group (names of sub-folders that hold cgroup.procs). */

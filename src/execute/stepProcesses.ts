@@ -8,7 +8,7 @@
 // docs/decisions.md ("Hardening: processes of a run") says why.
 
 import path from 'node:path';
-import { createGroup, findOwnCgroup, listGroupProcesses, moveProcess, removeGroup } from './cgroupV2.js';
+import { createGroup, findOwnCgroup, moveProcess, openProcessList, removeGroup } from './cgroupV2.js';
 import { findMarkedProcesses, lastPid, type Marker } from './runProcesses.js';
 
 /** Environment variable naming a step's processes (value: `<sub-run id>/<step index>`). */
@@ -53,20 +53,24 @@ export function openRunProcesses(runId: string, env: Readonly<Record<string, str
   if (home === null || runGroup === null) {
     return { mode: 'marker', cgroup: null, openStep: (mark) => markerScope(mark), close: () => undefined };
   }
+  const list = openProcessList(runGroup);
+  const others = (): number[] => list.read().filter((pid) => pid !== process.pid);
   return {
     mode: 'cgroup',
     cgroup: runGroup,
-    openStep: (mark) => cgroupScope(mark, runGroup),
+    openStep: (mark) => cgroupScope(mark, others),
     close() {
       // Normally only road_runner is left: each step ended its own processes. What an error
       // path or our own bug left is ended here, before road_runner goes back to its own cgroup.
-      endOthersNow(runGroup);
+      endOthersNow(others);
       try {
         moveProcess(home, process.pid);
       } catch {
+        list.close();
         return; // cannot happen as root; the group stays, and recovery's journal names it
       }
-      endOthersNow(runGroup);
+      endOthersNow(others);
+      list.close();
       removeGroup(runGroup);
     },
   };
@@ -92,30 +96,25 @@ function enterRunGroup(home: string, runId: string): string | null {
   }
 }
 
-// The processes of the run's group other than road_runner itself.
-function others(dir: string): number[] {
-  return listGroupProcesses(dir).filter((pid) => pid !== process.pid);
-}
-
 // A step's processes are whatever is in the run's group besides road_runner: steps run one at
 // a time and nothing else is started while one runs (rail actuators are called between steps).
-function cgroupScope(mark: string, dir: string): StepScope {
+function cgroupScope(mark: string, others: () => number[]): StepScope {
   return {
     env: { [STEP_MARK]: mark },
     started: () => undefined,
-    settle: () => others(dir).length === 0,
+    settle: () => others().length === 0,
     signal(signal) {
       // Process by process: cgroup.kill would end road_runner too. A process forked meanwhile
       // is found on the next look, which the caller repeats until the group is empty.
-      for (const pid of others(dir)) sendSignal(pid, signal);
+      for (const pid of others()) sendSignal(pid, signal);
     },
   };
 }
 
 // SIGKILL to everything in the group but road_runner, until nothing else is left (2 s at most).
-function endOthersNow(dir: string): void {
+function endOthersNow(others: () => number[]): void {
   const deadline = Date.now() + 2_000;
-  for (let left = others(dir); left.length > 0 && Date.now() < deadline; left = others(dir)) {
+  for (let left = others(); left.length > 0 && Date.now() < deadline; left = others()) {
     for (const pid of left) sendSignal(pid, 'SIGKILL');
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
