@@ -1,6 +1,7 @@
 import { removeJournal, writeJournal, type Journal } from '../records/journal.js';
 import { processStartTime } from '../records/process.js';
 import { openRunningGroups } from '../records/runningGroups.js';
+import { readBootId } from './runSummary.js';
 
 /** Keeps the crash journal in step with what the run has changed on the host. */
 export interface JournalKeeper {
@@ -13,8 +14,11 @@ export interface JournalKeeper {
   clear(): void;
 }
 
-/** Opens a journal for a run in `runsDir`; it is written at once and after each change. */
-export function openJournal(runsDir: string, runId: string, now: () => Date): JournalKeeper {
+/**
+ * Opens a journal for a run in `runsDir`; it is written at once and after each change. With
+ * the boot id and road_runner's start time, it is what lets recovery prove a process is the run's.
+ */
+export function openJournal(runsDir: string, runId: string, now: () => Date, cgroup: string | null = null): JournalKeeper {
   const journal: Journal = {
     version: 1,
     run_id: runId,
@@ -22,6 +26,8 @@ export function openJournal(runsDir: string, runId: string, now: () => Date): Jo
     pid_start_time: processStartTime(process.pid),
     subrun_id: null,
     pgids: [],
+    boot_id: readBootId(),
+    cgroup,
     rails: {},
     updated_at: now().toISOString(),
   };

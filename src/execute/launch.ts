@@ -16,7 +16,8 @@ import {
   type ScanRules,
 } from './scanRules.js';
 import { describeSpawnError } from './spawnError.js';
-import { superviseGroup, type GroupOutcome } from './superviseGroup.js';
+import type { StepScope } from './stepProcesses.js';
+import { superviseGroup, terminateStep, type GroupOutcome } from './superviseGroup.js';
 
 export type { ScanRules };
 export { isOutputPassing } from './scanRules.js';
@@ -46,6 +47,11 @@ export interface LaunchSpec {
   signal?: AbortSignal;
   /** Called right after spawn with the process group id (the crash journal records it). */
   onStart?: (pgid: number) => void;
+  /**
+   * Where every process of the step is held (its cgroup, or its marker): the diagnostic starts
+   * inside it, and whatever is left there when the step ends, even outside the process group, is ended.
+   */
+  scope?: StepScope;
 }
 
 export interface LaunchResult {
@@ -130,11 +136,14 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
     const failure = await started.failure;
     return { ...NOT_RUN, spawnError: await describeSpawnError(failure, spec.file, spec.cwd) };
   }
+  spec.scope?.started(pgid);
   try {
     spec.onStart?.(pgid);
   } catch (error) {
     // Nothing may run that the caller could not record.
     killProcessGroup(pgid, 'SIGKILL');
+    spec.scope?.signal('SIGKILL');
+    await terminateStep(pgid, spec.scope, 0);
     throw error;
   }
 
@@ -143,7 +152,7 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
   if (pipeStdout && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stdout, handles.stdout, scanner));
   if (pipeStderr && scanner !== null && handles !== null) copies.push(copyScanned(subprocess.stderr, handles.stderr, scanner));
 
-  const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec);
+  const group: GroupOutcome = await superviseGroup(subprocess, pgid, spec, spec.scope);
   const outputError = await settleCopies(copies, [subprocess.stdout, subprocess.stderr], spec.graceMs);
   const outcome = scanner?.readOutcome();
   return {
@@ -163,7 +172,7 @@ type Execa = typeof import('execa').execa;
 
 /** The diagnostic's whole environment: the inherited one with the step's variables on top. */
 function childEnvironment(spec: LaunchSpec): Record<string, string | undefined> {
-  return { ...(spec.inheritedEnv ?? inheritableEnvironment()), ...spec.env };
+  return { ...(spec.inheritedEnv ?? inheritableEnvironment()), ...spec.env, ...spec.scope?.env };
 }
 
 /** A diagnostic just started (or not): the process, and why it failed to start if it did. */

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** How long to wait for a group to vanish after SIGKILL before giving up on it. */
-const KILL_WAIT_MS = 2_000;
+export const KILL_WAIT_MS = 2_000;
 
 /** What ending a group took: nothing, SIGTERM, SIGKILL, or not even SIGKILL (e.g. state D). */
 export type GroupEnding = 'empty' | 'terminated' | 'killed' | 'stuck';
@@ -28,29 +28,6 @@ export function isProcessGroupAlive(pgid: number): boolean {
   // Orphaned members that already exited stay zombies until init reaps them, which can take
   // seconds; kill(…, 0) still counts them, so look at their state.
   return hasLiveMember(pgid);
-}
-
-/** Ends a group: SIGTERM, then SIGKILL if anything is still alive after graceMs. */
-export async function terminateProcessGroup(pgid: number, graceMs: number): Promise<GroupEnding> {
-  if (!isProcessGroupAlive(pgid)) return 'empty';
-  killProcessGroup(pgid, 'SIGTERM');
-  if (await waitForGroupExit(pgid, graceMs)) return 'terminated';
-  killProcessGroup(pgid, 'SIGKILL');
-  if (await waitForGroupExit(pgid, KILL_WAIT_MS)) return 'killed';
-  return 'stuck';
-}
-
-/** Polls until the group is empty or the time is up; true if it emptied. */
-export async function waitForGroupExit(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + Math.max(0, timeoutMs);
-  let pauseMs = 5;
-  while (isProcessGroupAlive(pgid)) {
-    const left = deadline - performance.now();
-    if (left <= 0) return false;
-    await sleep(Math.min(pauseMs, left));
-    pauseMs = Math.min(pauseMs * 2, 50);
-  }
-  return true;
 }
 
 /**
@@ -107,8 +84,4 @@ function assertGroupId(pgid: number): void {
 
 function readErrno(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -21,15 +21,15 @@ import { listYamlFiles } from '../workspace/load.js';
 import { readSource } from '../workspace/readSource.js';
 import { buildActuators } from './actuators.js';
 import { plannedSummary } from './executePlan.js';
-import { terminateProcessGroup } from './processGroup.js';
 import { restoreRail } from './rails.js';
-import { findProcessGroupsOfRun } from './runProcesses.js';
+import { endProcessesOfCrashedRun, type ProcessRecovery } from './recoverProcesses.js';
 
 /** What recovery found and did. */
 export interface RecoveryReport {
   run_id: string;
   subrun_id: string | null;
-  groups: { pgid: number; ending: string }[];
+  /** The crashed run's processes that were still running, and recorded groups left alone. */
+  processes: ProcessRecovery;
   rails: { rail: string; ok: boolean; read_back: number | null; error: string | null }[];
 }
 
@@ -44,10 +44,8 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
   const journal = readJournal(runs);
   if (!journal || !isJournalOrphaned(journal)) return null;
   const dir = runDir(root, journal.run_id);
-  const groups: RecoveryReport['groups'] = [];
-  // Recorded groups, plus any process still carrying the run's id (not yet recorded, or an actuator call in flight).
-  const running = [...new Set([...journal.pgids, ...readRunningGroups(runs), ...findProcessGroupsOfRun(journal.run_id)])];
-  for (const pgid of running) groups.push({ pgid, ending: await terminateProcessGroup(pgid, graceMs) });
+  // Only processes proven the run's (its cgroup, or boot id + start time + RR_RUN_ID) are ended.
+  const processes = await endProcessesOfCrashedRun(journal, [...new Set([...journal.pgids, ...readRunningGroups(runs)])], graceMs);
 
   const rails: RecoveryReport['rails'] = [];
   const touched = Object.keys(journal.rails);
@@ -103,7 +101,16 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
   }
   rmSync(runningGroupsPath(runs), { force: true });
   removeJournal(runs);
-  return { run_id: journal.run_id, subrun_id: journal.subrun_id, groups, rails };
+  return { run_id: journal.run_id, subrun_id: journal.subrun_id, processes, rails };
+}
+
+/** One line per thing recovery did or left alone about the crashed run's processes. */
+export function describeProcessRecovery(p: ProcessRecovery): string[] {
+  const lines = p.ended.map((e) => `process ${e.pid} (${e.command}, group ${e.pgid}): ${e.ending}`);
+  if (p.cgroup) lines.push(`cgroup ${p.cgroup.path}: ${p.cgroup.removed ? 'removed' : 'could not be removed (a process in it did not end)'}`);
+  if (p.unverifiable) lines.push(`no process ended: ${p.unverifiable}`);
+  for (const pgid of p.leftAlone) lines.push(`process group ${pgid}: left alone (recorded, but not proven to be this run's)`);
+  return lines;
 }
 
 // Rail adapters as they were when the run started: the byte copies in its inputs/ folder.

@@ -5,6 +5,7 @@ import type { Plan } from '../plan/types.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
+import type { RunProcesses } from './stepProcesses.js';
 
 /** Something worth showing the operator while a run goes on. */
 export type ProgressEvent =
@@ -37,6 +38,8 @@ export interface RunContext {
    * step launches it, and a changed one stops the run (executableGuard.ts). Absent: not checked.
    */
   executables?: ReadonlyMap<string, RecordedExecutable>;
+  /** Holds each step's processes (cgroup or marker) so none outlives its step; none: the process group only. */
+  processes?: RunProcesses;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }

@@ -1,52 +1,78 @@
-// Finds what is left running of a run by its environment: every diagnostic and actuator it
-// starts carries RR_RUN_ID=<run id>, and so do their children. Recovery uses this besides the
-// recorded process groups, which miss a process started right before road_runner was killed
-// (the group is recorded only once spawn() has returned) and actuator calls in flight.
+// Finds processes by a marker in their environment: every diagnostic and actuator a run starts
+// carries RR_RUN_ID=<run id>, every step's processes also RR_STEP_MARK=<sub-run id>/<step
+// index>, and their children inherit both, whether or not they leave the process group. This
+// is how leftovers are found where no cgroup can hold them, and recovery's proof (with the
+// start time) that a process belongs to the crashed run.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** A `NAME=value` pair looked for in environments. */
+export interface Marker {
+  name: string;
+  value: string;
+}
 
 /**
- * Process groups of a run's leftover processes: groups whose leader's environment holds
- * RR_RUN_ID=<runId>, or whose leader is gone while a member still holds it (a diagnostic that
- * exited and left children). A group led by anything else (a shell job) is never returned.
+ * Live processes (not zombies, not this process) whose environment holds the marker. With
+ * `minPid`, only processes with a pid of at least that are read (a step's processes were all
+ * created after its first one; the caller decides when pids may have wrapped around).
  */
-export function findProcessGroupsOfRun(runId: string): number[] {
+export function findMarkedProcesses(marker: Marker, minPid = 0): number[] {
   if (process.platform !== 'linux') return [];
-  const marker = Buffer.from(`\0RR_RUN_ID=${runId}\0`);
-  const own = readGroup(String(process.pid));
-  const groups = new Set<number>();
+  const needle = Buffer.from(`${marker.name}=${marker.value}`);
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     return [];
   }
+  const found: number[] = [];
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let environ: Buffer;
-    try {
-      // Leading NUL so the first variable matches the same way as the others.
-      environ = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${entry}/environ`), Buffer.from([0])]);
-    } catch {
-      continue; // gone, or not ours to read
-    }
-    if (environ.indexOf(marker) < 0) continue;
-    const pgrp = readGroup(entry);
-    if (pgrp === null || pgrp <= 1 || pgrp === own) continue;
-    if (pgrp === Number(entry) || !existsSync(`/proc/${pgrp}`)) groups.add(pgrp);
+    const first = entry.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const pid = Number(entry);
+    if (pid < minPid || pid === process.pid) continue;
+    if (holdsMarker(pid, needle) && isLive(pid)) found.push(pid);
   }
-  return [...groups];
+  return found;
 }
 
-// Process group of a live (non-zombie) process, or null.
-function readGroup(pid: string): number | null {
+/** True when the process's environment holds the marker (false when it is gone or unreadable). */
+export function hasMarker(pid: number, marker: Marker): boolean {
+  return holdsMarker(pid, Buffer.from(`${marker.name}=${marker.value}`));
+}
+
+/** The last pid the kernel handed out in this pid namespace (/proc/loadavg), or null. */
+export function lastPid(): number | null {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    const pgrp = Number(fields[2]);
-    return Number.isInteger(pgrp) ? pgrp : null;
+    const last = Number(readFileSync('/proc/loadavg', 'latin1').trim().split(' ')[4]);
+    return Number.isInteger(last) ? last : null;
   } catch {
     return null;
+  }
+}
+
+function holdsMarker(pid: number, needle: Buffer): boolean {
+  let environ: Buffer;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return false; // gone, or not ours to read
+  }
+  // A whole variable: at the start or after a NUL, and followed by a NUL or the end.
+  for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
+    const end = at + needle.length;
+    if ((at === 0 || environ[at - 1] === 0) && (end === environ.length || environ[end] === 0)) return true;
+  }
+  return false;
+}
+
+function isLive(pid: number): boolean {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = text.charAt(text.lastIndexOf(')') + 2);
+    return state !== 'Z' && state !== 'X' && state !== '';
+  } catch {
+    return false;
   }
 }

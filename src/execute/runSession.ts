@@ -10,11 +10,13 @@ import { writeJsonAtomic } from '../records/jsonFile.js';
 import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { acquireRunLock, type RunLock } from '../records/lock.js';
+import type { EventLog } from '../records/eventLog.js';
 import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
 import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '../records/sysinfo.js';
 import type { HostChoice } from '../workspace/host.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { ExecutionResult } from './executePlan.js';
+import type { JournalKeeper } from './journalKeeper.js';
 import type { RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
 import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js';
@@ -161,16 +163,23 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       }
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false };
     } else {
-      const journal = x.openJournal(runs, plan.run_id, req.now);
-      const log = x.openEventLog(path.join(dir, 'steps.ldjson'));
+      // Where the steps' processes are held is decided once, before the journal that names it.
+      const processes = x.openRunProcesses(plan.run_id);
+      let log: EventLog | undefined;
+      let journal: JournalKeeper | undefined;
       try {
+        journal = x.openJournal(runs, plan.run_id, req.now, processes.cgroup);
+        log = x.openEventLog(path.join(dir, 'steps.ldjson'));
         result = await x.executePlan({
           plan, root, runDir: dir, unit: req.unit, adapters: diagAdapters,
           actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, workspace.executables),
           graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: resume?.completed, executables,
+          processes,
         });
       } finally {
-        log.close();
+        log?.close();
+        // Every step ended its own processes; this ends what an error path may have left.
+        processes.close();
       }
       if (!result.restoreFailed) journal.clear();
     }
@@ -191,12 +200,14 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 // The executor proper (recovery, journal, event log, sub-runs, actuators), loaded while the
 // lock is taken and the sysinfo snapshot runs rather than before either.
 async function loadExecutor() {
-  const [plan, actuators, journal, recover, eventLog] = await Promise.all([
+  const [plan, actuators, journal, recover, eventLog, processes] = await Promise.all([
     import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/eventLog.js'),
+    import('./stepProcesses.js'),
   ]);
   return {
     executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
     openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openEventLog: eventLog.openEventLog,
+    openRunProcesses: processes.openRunProcesses,
   };
 }
 

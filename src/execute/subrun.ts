@@ -197,6 +197,7 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
     graceMs: ctx.graceMs,
     scan: scanRulesOf(ctx, step.adapter),
     signal: ctx.signal,
+    scope: ctx.processes?.openStep(`${sub.id}/${step.index}`),
     onStart: (id) => {
       pgid = id;
       ctx.journal.addPgid(id);

@@ -19,6 +19,13 @@ export interface Journal {
   subrun_id: string | null;
   /** Process groups of diagnostics and actuators still running. */
   pgids: number[];
+  /**
+   * /proc/sys/kernel/random/boot_id when the run started: recovery ends processes only on the
+   * same boot. Absent in journals of older versions (then no process is ended by recovery).
+   */
+  boot_id?: string | null;
+  /** The run's cgroup folder, whose every process is the run's; null or absent when the run used none. */
+  cgroup?: string | null;
   /** Rails touched, each with the nominal value to restore and the adapter that restores it. */
   rails: Record<string, { nominal: number; adapter: string }>;
   updated_at: string;
@@ -88,6 +95,8 @@ function findJournalProblem(value: unknown): string | null {
   if (v.pid_start_time !== null && typeof v.pid_start_time !== 'string') return 'pid_start_time is not a string or null';
   if (v.subrun_id !== null && typeof v.subrun_id !== 'string') return 'subrun_id is not a string or null';
   if (!Array.isArray(v.pgids) || !v.pgids.every((g) => Number.isInteger(g))) return 'pgids is not a list of integers';
+  if (v.boot_id !== undefined && v.boot_id !== null && typeof v.boot_id !== 'string') return 'boot_id is not a string or null';
+  if (v.cgroup !== undefined && v.cgroup !== null && typeof v.cgroup !== 'string') return 'cgroup is not a string or null';
   if (typeof v.rails !== 'object' || v.rails === null || Array.isArray(v.rails)) return 'rails is not an object';
   for (const [rail, entry] of Object.entries(v.rails as Record<string, unknown>)) {
     const e = entry as { nominal?: unknown; adapter?: unknown } | null;

@@ -100,7 +100,7 @@ describe('run: crashes and the host lock', () => {
     expect(recordedGroups(ws)).toEqual([]);
     const r = await ws.cli(['recover']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`process group ${pgid}: terminated`);
+    expect(r.stdout).toMatch(new RegExp(`process ${pgid} \\(\\S+, group ${pgid}\\): terminated`));
     expectRecovered(ws, runDir, pgid);
   });
 

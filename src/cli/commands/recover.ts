@@ -1,5 +1,5 @@
 import { loadValidators } from '../../config/validate.js';
-import { recoverOrphan } from '../../execute/recover.js';
+import { describeProcessRecovery, recoverOrphan } from '../../execute/recover.js';
 import { runsDir } from '../../records/layout.js';
 import { acquireRunLock } from '../../records/lock.js';
 import { loadHost } from '../../workspace/host.js';
@@ -17,7 +17,7 @@ export default async function recover(ctx: CommandContext): Promise<number> {
       return 0;
     }
     ctx.out(`recovered run ${report.run_id}${report.subrun_id ? ` (active sub-run ${report.subrun_id})` : ''}:`);
-    for (const g of report.groups) ctx.out(`  process group ${g.pgid}: ${g.ending}`);
+    for (const line of describeProcessRecovery(report.processes)) ctx.out(`  ${line}`);
     for (const r of report.rails) ctx.out(`  ${r.rail}: restored to nominal, read back ${r.read_back}`);
     ctx.out('  the run and its active sub-run are marked crashed');
     return 0;
