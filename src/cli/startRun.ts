@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ExitCode } from '../errors.js';
 import type { ProfileSelection } from '../host/match.js';
 import type { Plan } from '../plan/types.js';
 import type { HostChoice } from '../workspace/host.js';
@@ -29,10 +30,12 @@ export interface StartRequest {
 export async function startRun(ctx: CommandContext, req: StartRequest): Promise<number> {
   const { plan } = req;
   const lines = describeRunForConfirmation(plan, req.host, req.selection, req.unit);
-  if (!req.dryRun && !(await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out }))) {
+  const answer = req.dryRun ? 'go' : await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out });
+  if (answer !== 'go') {
+    // SPEC §5.5: declining exits 1, Ctrl-C at the question 130; either way nothing was touched.
     req.sysinfo?.cancel();
-    ctx.out('not started: nothing was changed');
-    return 0;
+    ctx.out(`not started${answer === 'interrupted' ? ' (interrupted at the question)' : ''}: nothing was changed`);
+    return answer === 'interrupted' ? ExitCode.sigint : ExitCode.failed;
   }
   const interrupts = trapInterrupts(ctx.err);
   const steps = plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0);
