@@ -55,6 +55,10 @@ function buildParser(argv: string[]) {
     .usage('$0 <command> [options]\n\nPlan and run voltage/frequency margin sweeps described in YAML.')
     .option('root', { type: 'string', describe: 'Workspace folder (default: RR_ROOT or the current folder)', global: true })
     .option('host', { type: 'string', describe: 'Plan against a saved host file (detect --save) instead of this machine; also RR_HOST_FILE', global: true })
+    .command('init [dir]', 'Create a workspace in DIR (default: here) with the samples, the JSON Schemas and editor settings; never overwrites', (y) =>
+      y.positional('dir', { type: 'string', describe: 'Folder to create the workspace in (created if missing)' })
+        .option('templates', { type: 'boolean', describe: 'Also copy the report templates into templates/ for editing' }),
+      lazy(() => import('./commands/init.js')))
     .command('plan', 'Expand a sweep into a checked plan (writes runs/<RUN_ID>/plan.json)', (y) =>
       sweepOptions(y).demandOption(['flow', 'margin']).option('json', { type: 'boolean', describe: 'Print the plan as JSON' }),
       lazy(() => import('./commands/plan.js')))
