@@ -9,13 +9,13 @@ export const LATEST = 'latest';
 
 /** The run id a command was given, from the positional or the --run/--run-id option; null when none. */
 export function givenRunId(args: Record<string, unknown>, positional = 'run_id'): string | null {
-  const values = [args[positional], args['run-id'], args.run].filter((v): v is string => typeof v === 'string' && v !== '');
+  const values = [args[positional], args['run-id'], args.runId, args.run].filter((v): v is string => typeof v === 'string' && v !== '');
   return values[0] ?? null;
 }
 
 /** Every distinct run id given (a positional and an option may both be there). */
 function allGiven(args: Record<string, unknown>, positional: string): string[] {
-  return [...new Set([args[positional], args['run-id'], args.run].filter((v): v is string => typeof v === 'string' && v !== ''))];
+  return [...new Set([args[positional], args['run-id'], args.runId, args.run].filter((v): v is string => typeof v === 'string' && v !== ''))];
 }
 
 /** Resolves `latest` to the run of the workspace that started last (as `runs list` orders them); other ids pass unchanged. */
