@@ -4,7 +4,7 @@
 // of false errors: the one adapter schema accepts the diagnostic and the rail manifests.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { propertyDocs } from '../../src/config/schemas/docs.js';
@@ -14,16 +14,17 @@ import { cliPath, repoRoot, runCli } from '../cli/helpers.js';
 
 type Node = Record<string, unknown>;
 
-/** Every named property of a document: [path, node] (inside $defs too). */
+/** Every named property of a document: [path, node] (inside definitions too). */
 function namedProperties(doc: Node): Array<[string, Node]> {
   const out: Array<[string, Node]> = [];
-  const roots: Array<[string, unknown]> = doc.$defs ? Object.entries(doc.$defs as Node).map(([k, v]) => [`$defs/${k}:`, v]) : [['', doc]];
+  const roots: Array<[string, unknown]> = doc.definitions ? Object.entries(doc.definitions as Node).map(([k, v]) => [`definitions/${k}:`, v]) : [['', doc]];
   for (const [prefix, root] of roots) walkProperties(root, (p, node, named) => { if (named) out.push([`${prefix}${p}`, node]); });
   return out;
 }
 
-function newAjv(): Ajv2020 {
-  return new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
+/** Draft-07, as the files declare and yaml-language-server implements. */
+function newAjv(): Ajv {
+  return new Ajv({ strict: true, allErrors: true, allowUnionTypes: true });
 }
 
 /** The files of the repository's sample workspace a glob of the editor settings names. */
@@ -38,6 +39,7 @@ function filesFor(glob: string): string[] {
 describe('schema documents', () => {
   test.each(documentedKinds)('%s: every property has a description, and the document has $id, title and description', (kind) => {
     const doc = documentedSchema(kind);
+    expect(doc.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(doc.$id).toMatch(/^urn:road-runner:/);
     expect(doc.title).toMatch(/^road_runner /);
     expect(String(doc.description ?? '').length).toBeGreaterThan(20);
@@ -116,8 +118,8 @@ describe('editor mapping (.vscode/settings.json yaml.schemas)', () => {
     expect(validate(rail)).toBe(true);
     expect(validate(diag)).toBe(true);
     expect(validate({ ...rail, params: {} })).toBe(false);
-    expect(validate.errors!.some((e) => e.schemaPath.startsWith('#/$defs/rail-adapter') && e.params.additionalProperty === 'params')).toBe(true);
+    expect(validate.errors!.some((e) => e.schemaPath.startsWith('#/definitions/rail-adapter') && e.params.additionalProperty === 'params')).toBe(true);
     expect(validate({ ...diag, tolerance: 2 })).toBe(false);
-    expect(validate.errors!.some((e) => e.schemaPath.startsWith('#/$defs/diag-adapter') && e.params.additionalProperty === 'tolerance')).toBe(true);
+    expect(validate.errors!.some((e) => e.schemaPath.startsWith('#/definitions/diag-adapter') && e.params.additionalProperty === 'tolerance')).toBe(true);
   });
 });

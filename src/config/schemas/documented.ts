@@ -5,7 +5,9 @@
 import { propertyDocs } from './docs.js';
 import { schemas, type SchemaKind } from './index.js';
 
-const DRAFT = 'https://json-schema.org/draft/2020-12/schema';
+// Draft-07: what yaml-language-server (the editors' YAML support) implements; the schemas use
+// nothing newer. road_runner itself validates with ajv's 2020-12 mode, which reads them the same.
+const DRAFT = 'http://json-schema.org/draft-07/schema#';
 
 type Node = Record<string, unknown>;
 
@@ -63,9 +65,9 @@ export function documentedSchema(kind: SchemaKind | 'adapter'): Node {
       title: 'road_runner adapter (diagnostic or rail)',
       description: 'adapters/<name>.yaml: a rail actuator when kind is rail, a diagnostic otherwise. Map this one schema onto adapters/*.yaml.',
       if: { type: 'object', required: ['kind'], properties: { kind: { const: 'rail' } } },
-      then: { $ref: '#/$defs/rail-adapter' },
-      else: { $ref: '#/$defs/diag-adapter' },
-      $defs: { 'diag-adapter': strip('diag-adapter'), 'rail-adapter': strip('rail-adapter') },
+      then: { $ref: '#/definitions/rail-adapter' },
+      else: { $ref: '#/definitions/diag-adapter' },
+      definitions: { 'diag-adapter': strip('diag-adapter'), 'rail-adapter': strip('rail-adapter') },
     };
   }
   const body = withDescriptions(kind);
