@@ -26,14 +26,23 @@ export function describeRunForConfirmation(plan: Plan, host: HostChoice, selecti
   ];
 }
 
+/** The operator's answer: go ahead, declined (exit 1), or Ctrl-C at the question (exit 130). */
+export type Confirmation = 'go' | 'declined' | 'interrupted';
+
 /** Asks the operator (inquirer) unless --yes; with no terminal and no --yes, refuses at once. */
-export async function confirmRun(lines: string[], opts: { yes: boolean; isTTY: boolean; out: (l: string) => void }): Promise<boolean> {
+export async function confirmRun(lines: string[], opts: { yes: boolean; isTTY: boolean; out: (l: string) => void }): Promise<Confirmation> {
   for (const line of lines) opts.out(line);
-  if (opts.yes) return true;
+  if (opts.yes) return 'go';
   if (!opts.isTTY) {
     throw new UsageError('refusing to margin the host without confirmation: there is no terminal to ask on', 'pass --yes to confirm on the command line (for scripts and CI)');
   }
   const { default: inquirer } = await import('inquirer');
-  const answer = await inquirer.prompt<{ go: boolean }>([{ type: 'confirm', name: 'go', message: 'Apply these margins and start the run?', default: false }]);
-  return answer.go;
+  try {
+    const answer = await inquirer.prompt<{ go: boolean }>([{ type: 'confirm', name: 'go', message: 'Apply these margins and start the run?', default: false }]);
+    return answer.go ? 'go' : 'declined';
+  } catch (error) {
+    // inquirer reads keys in raw mode, so Ctrl-C reaches it as a key, not as SIGINT: it ends the prompt this way.
+    if ((error as Error | undefined)?.name === 'ExitPromptError') return 'interrupted';
+    throw error;
+  }
 }

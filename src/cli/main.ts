@@ -39,6 +39,13 @@ function lazy(load: () => Promise<{ default: Handler }>) {
   };
 }
 
+// A run is named the same way by every command (SPEC §9): RUN_ID, or the older --run-id/--run.
+const runIdOptions = (y: Argv) =>
+  y.positional('run_id', { type: 'string', describe: 'Run id (rr-…), or "latest" for the newest run' })
+    .option('run-id', { type: 'string', alias: 'run', requiresArg: true, describe: 'The run id as an option (older spelling; same as RUN_ID)' });
+
+const jsonOption = (what: string) => ({ type: 'boolean' as const, describe: `Print ${what} as JSON on stdout (README: "JSON output")` });
+
 const sweepOptions = (y: Argv) =>
   y
     .option('flow', { type: 'string', describe: 'Flow file (or its name in flows/)' })
@@ -59,10 +66,15 @@ function buildParser(argv: string[]) {
     .usage('$0 <command> [options]\n\nPlan and run voltage/frequency margin sweeps described in YAML.')
     .option('root', { type: 'string', describe: 'Workspace folder (default: RR_ROOT or the current folder)', global: true })
     .option('host', { type: 'string', describe: 'Plan against a saved host file (detect --save) instead of this machine; also RR_HOST_FILE', global: true })
+    .command('init [dir]', 'Create a workspace in DIR (default: here) with the samples, the JSON Schemas and editor settings; never overwrites', (y) =>
+      y.positional('dir', { type: 'string', describe: 'Folder to create the workspace in (created if missing)' })
+        .option('templates', { type: 'boolean', describe: 'Also copy the report templates into templates/ for editing' }),
+      lazy(() => import('./commands/init.js')))
     .command('plan', 'Expand a sweep into a checked plan (writes runs/<RUN_ID>/plan.json)', (y) =>
       sweepOptions(y).demandOption(['flow', 'margin']).option('json', { type: 'boolean', describe: 'Print the plan as JSON' }),
       lazy(() => import('./commands/plan.js')))
-    .command('validate', 'Validate every file of the workspace; list all problems', {}, lazy(() => import('./commands/validate.js')))
+    .command('validate', 'Validate every file of the workspace; list all problems', (y) =>
+      y.option('json', jsonOption('{ok, files, problems, warnings}')), lazy(() => import('./commands/validate.js')))
     .command('list-flows', 'List the flows of the workspace', {}, lazy(() => import('./commands/listFlows.js')))
     .command('margins <action>', 'Margin profiles: list, or validate one file', (y) =>
       y.positional('action', { choices: ['list', 'validate'] as const, demandOption: true })
@@ -72,26 +84,29 @@ function buildParser(argv: string[]) {
       y.positional('kind', { type: 'string', demandOption: true }),
       lazy(() => import('./commands/schema.js')))
     .command('detect', 'Show the facts of this host (or --host FILE); --save FILE stores lscpu/uname', (y) =>
-      y.option('save', { type: 'string', describe: 'Write {lscpu, uname} to FILE (.json or .yaml)' }),
+      y.option('save', { type: 'string', describe: 'Write {lscpu, uname} to FILE (.json or .yaml)' })
+        .option('json', jsonOption('{origin, facts, saved}')),
       lazy(() => import('./commands/detect.js')))
     .command('policy <action>', 'Show the host, the selected profile and the effective bounds', (y) =>
       y.positional('action', { choices: ['show'] as const, demandOption: true })
-        .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none"' }),
+        .option('profile', { type: 'string', describe: 'Force a hardware profile by name, or "none"' })
+        .option('json', jsonOption('{host, profile, reasons, considered, bounds}')),
       lazy(() => import('./commands/policyShow.js')))
     .command('run', 'Plan, confirm and execute a sweep on this host, recording everything under runs/', (y) =>
       sweepOptions(y)
         .option('unit', { type: 'string', describe: 'Serial number of the unit under test (e.g. SN123); required unless --resume' })
-        .option('resume', { type: 'string', describe: 'Continue an interrupted or crashed run by id, in its own folder' })
+        .option('resume', { type: 'string', describe: 'Continue an interrupted or crashed run by id ("latest": the newest), in its own folder' })
         .option('retry-crashed', { type: 'boolean', describe: 'With --resume: run the sub-run that was active at the crash again' })
         .option('yes', { type: 'boolean', describe: 'Skip the confirmation question (needed without a terminal)' })
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
-        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL when a step times out, 0 to 3600 (default 5)' }),
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL when a step times out, 0 to 3600 (default 5)' })
+        .option('json', jsonOption('{started, exit_code, run_dir, reports, summary} at the end (progress goes to stderr)')),
       lazy(() => import('./commands/run.js')))
-    .command('report', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
-      y.option('run-id', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' }),
+    .command('report [run_id]', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
+      runIdOptions(y),
       lazy(() => import('./commands/report.js')))
-    .command('export', 'Every step of a run as one table: csv, json or junit', (y) =>
-      y.option('run', { type: 'string', demandOption: true, describe: 'Run id (rr-…)' })
+    .command('export [run_id]', 'Every step of a run as one table: csv, json or junit', (y) =>
+      runIdOptions(y)
         .option('format', { choices: ['csv', 'json', 'junit'] as const, demandOption: true, describe: 'Output format' })
         .option('out', { type: 'string', requiresArg: true, describe: 'Output file (default runs/<ID>/export.<csv|json|xml>); - for stdout' }),
       lazy(() => import('./commands/export.js')))
@@ -102,12 +117,13 @@ function buildParser(argv: string[]) {
       lazy(() => import('./commands/rerunLast.js')))
     .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
       y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
-        .positional('id', { type: 'string', describe: 'Run id (for show)' })
+        .positional('id', { type: 'string', describe: 'Run id for show, or "latest"' })
+        .option('run-id', { type: 'string', alias: 'run', requiresArg: true, describe: 'The run id as an option (older spelling; same as ID)' })
         .option('json', { type: 'boolean', describe: 'Print JSON' }),
       lazy(() => import('./commands/runs.js')))
     .command('diff <run_a> <run_b>', 'Compare two runs of a sweep: outcomes, step statuses and metrics per margin point', (y) =>
-      y.positional('run_a', { type: 'string', demandOption: true, describe: 'Run id before (A)' })
-        .positional('run_b', { type: 'string', demandOption: true, describe: 'Run id after (B)' })
+      y.positional('run_a', { type: 'string', demandOption: true, describe: 'Run id before (A), or "latest"' })
+        .positional('run_b', { type: 'string', demandOption: true, describe: 'Run id after (B), or "latest"' })
         .option('json', { type: 'boolean', describe: 'Print JSON' }),
       lazy(() => import('./commands/diff.js')))
     .command('clean', 'Remove runs started more than N days ago (never the locked or unrecovered run; nothing outside runs/)', (y) =>
@@ -115,7 +131,9 @@ function buildParser(argv: string[]) {
         .option('dry-run', { type: 'boolean', describe: 'List what would be removed; remove nothing' }),
       lazy(() => import('./commands/clean.js')))
     .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
+    .completion('completion', 'Print a shell completion script (bash, zsh): road_runner completion >> ~/.bashrc')
     .demandCommand(1, 'name a command; see road_runner --help')
+    .recommendCommands()
     .strict()
     // An option given twice keeps its last value, as in most CLIs (no option takes a list).
     .parserConfiguration({ 'duplicate-arguments-array': false })

@@ -16,6 +16,8 @@ import { startRun } from './startRun.js';
 
 export interface ResumeOptions {
   runId: string;
+  /** --json: the sink for the outcome document (see StartRequest.json). */
+  json?: (line: string) => void;
   yes: boolean;
   retryCrashed: boolean;
   graceS: number;
@@ -94,6 +96,6 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   ctx.out(`resuming ${plan.run_id}: ${Object.keys(completed).length} sub-runs kept, ${left} to run${crashed.length ? `; crashed: ${crashed.join(', ')}${opts.retryCrashed ? ' (retried)' : ' (kept; --retry-crashed runs them again)'}` : ''}`);
   return startRun(ctx, {
     plan: { ...plan, bounds }, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
-    resume: { summary, completed },
+    resume: { summary, completed }, json: opts.json,
   });
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { ExitCode } from '../errors.js';
 import type { ProfileSelection } from '../host/match.js';
 import type { Plan } from '../plan/types.js';
 import type { HostChoice } from '../workspace/host.js';
@@ -23,16 +24,31 @@ export interface StartRequest {
   resume?: ResumeState;
   /** The host snapshot, if already started (runSession starts it otherwise). */
   sysinfo?: PendingSysinfo;
+  /** --json: where the outcome goes as one JSON document (ctx.out then carries the progress to stderr). */
+  json?: (line: string) => void;
+}
+
+/** The JSON document of `run --json` (README "JSON output"); `summary` is the parent summary.json (SPEC §9). */
+export interface RunOutcomeJson {
+  started: boolean;
+  exit_code: number;
+  run_dir: string | null;
+  reports: { md: string; html: string } | null;
+  summary: unknown;
 }
 
 /** Confirms with the operator, executes under the lock with signal handling and progress, and prints the outcome. */
 export async function startRun(ctx: CommandContext, req: StartRequest): Promise<number> {
   const { plan } = req;
   const lines = describeRunForConfirmation(plan, req.host, req.selection, req.unit);
-  if (!req.dryRun && !(await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out }))) {
+  const answer = req.dryRun ? 'go' : await confirmRun(lines, { yes: req.yes, isTTY: ctx.isTTY, out: ctx.out });
+  if (answer !== 'go') {
+    // SPEC §5.5: declining exits 1, Ctrl-C at the question 130; either way nothing was touched.
     req.sysinfo?.cancel();
-    ctx.out('not started: nothing was changed');
-    return 0;
+    ctx.out(`not started${answer === 'interrupted' ? ' (interrupted at the question)' : ''}: nothing was changed`);
+    const code = answer === 'interrupted' ? ExitCode.sigint : ExitCode.failed;
+    req.json?.(JSON.stringify({ started: false, exit_code: code, run_dir: null, reports: null, summary: null } satisfies RunOutcomeJson, null, 2));
+    return code;
   }
   const interrupts = trapInterrupts(ctx.err);
   const steps = plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0);
@@ -60,6 +76,10 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
       ctx.err(`road_runner: WARNING: a rail could not be verified back at nominal, so the host may still be margined (${s.reason ?? 'see the run summary'})`);
       ctx.err('  fix: check the rail controller and its read-back, then run `road_runner recover` (the crash journal is kept for it)');
     }
+    req.json?.(JSON.stringify({
+      started: true, exit_code: result.exitCode, run_dir: result.runDir,
+      reports: { md: path.join(result.runDir, 'report.md'), html: path.join(result.runDir, 'report.html') }, summary: s,
+    } satisfies RunOutcomeJson, null, 2));
     return result.exitCode;
   } finally {
     view.stop();

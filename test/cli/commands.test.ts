@@ -111,7 +111,7 @@ describe('schema', () => {
     const r = await runCli(['schema', 'flow']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(doc.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(doc.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(doc).toMatchObject({ type: 'object', additionalProperties: false, required: ['name', 'steps'] });
   });
 

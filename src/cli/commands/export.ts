@@ -6,14 +6,14 @@ import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { createTerminalSafeStream } from '../terminalText.js';
+import { requireRunId } from '../runRef.js';
 
-/** `road_runner export --run ID --format csv|json|junit [--out FILE|-]`: every step as one table. */
+/** `road_runner export RUN_ID|latest --format csv|json|junit [--out FILE|-]`: every step as one table. */
 export default async function exportCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const { exportRun, EXPORT_EXTENSIONS, EXPORT_FORMATS } = await import('../../report/export.js');
   const { resolveRunFolder } = await import('../../report/runFolder.js');
-  const runId = args.run;
+  const runId = requireRunId(ctx.root, args, 'export');
   const format = args.format;
-  if (typeof runId !== 'string' || runId === '') throw new UsageError('export needs --run ID', 'list runs with `ls runs/`');
   if (typeof format !== 'string' || !(EXPORT_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`export needs --format ${EXPORT_FORMATS.join('|')}, got ${JSON.stringify(format)}`);
   }

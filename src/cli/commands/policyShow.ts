@@ -7,13 +7,25 @@ import { loadHost } from '../../workspace/host.js';
 import { loadWorkspace } from '../../workspace/load.js';
 import type { CommandContext } from '../context.js';
 
-/** `road_runner policy show`: detected host, profile choice with reasons, effective bounds. */
+/** `road_runner policy show [--json]`: detected host, profile choice with reasons, effective bounds. */
 export default async function policyShow(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const validators = await loadValidators();
   const ws = loadWorkspace(validators, ctx.root, { envPath: ctx.env.PATH ?? '', flows: [], margins: [] });
   if (ws.problems.length > 0) throw new ConfigError(ws.problems);
   const host = await loadHost(validators, ctx.cwd, ctx.hostFile, ctx.root);
   const { selection, bounds } = decideBounds(ws, host.facts, args.profile as string | undefined);
+  if (args.json === true) {
+    // README "JSON output": {host: {origin, facts}, profile: {name, file, priority} or null, reasons, considered, bounds}.
+    const chosen = selection.selected;
+    ctx.out(JSON.stringify({
+      host: { origin: host.origin, facts: host.facts },
+      profile: chosen ? { name: chosen.name, file: chosen.file, priority: chosen.priority } : null,
+      reasons: selection.reasons,
+      considered: selection.considered,
+      bounds,
+    }, null, 2));
+    return 0;
+  }
   ctx.out(`host: ${host.origin}`);
   for (const line of describeHostFacts(host.facts)) ctx.out(`  ${line}`);
   ctx.out('');

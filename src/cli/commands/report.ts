@@ -1,10 +1,9 @@
-import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
+import { requireRunId } from '../runRef.js';
 
-/** `road_runner report --run-id ID`: re-renders report.md and report.html from the saved records. */
+/** `road_runner report RUN_ID|latest` (or --run-id ID): re-renders report.md and report.html from the saved records. */
 export default async function report(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
-  const runId = args.runId ?? args['run-id'];
-  if (typeof runId !== 'string' || runId === '') throw new UsageError('report needs --run-id ID', 'list runs with `ls runs/`');
+  const runId = requireRunId(ctx.root, args, 'report');
   const { renderReports } = await import('../../report/render.js');
   const result = await renderReports(ctx.root, runId);
   for (const problem of result.problems) ctx.err(`problem: ${problem}`);

@@ -19,6 +19,7 @@ interface RunArgs {
   grace?: number;
   resume?: string;
   retryCrashed?: boolean;
+  json?: boolean;
 }
 
 /** Seconds between SIGTERM and SIGKILL, from --grace. */
@@ -29,12 +30,16 @@ export function graceSeconds(value: number | undefined): number {
 }
 
 /** `road_runner run`: plan, confirm, then execute under the host lock and record everything. */
-export default async function run(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
+export default async function run(given: CommandContext, args: Record<string, unknown>): Promise<number> {
   const a = args as unknown as RunArgs;
+  // --json: stdout carries only the outcome document; everything said along the way goes to stderr.
+  const json = a.json ? given.out : undefined;
+  const ctx: CommandContext = a.json ? { ...given, out: given.err } : given;
   const graceS = graceSeconds(a.grace);
   if (a.resume !== undefined) {
     const { resumeRun } = await import('../resume.js');
-    return resumeRun(ctx, { runId: a.resume, yes: a.yes ?? false, retryCrashed: a.retryCrashed ?? false, graceS });
+    const { resolveRunRef } = await import('../runRef.js');
+    return resumeRun(ctx, { runId: resolveRunRef(ctx.root, a.resume), json, yes: a.yes ?? false, retryCrashed: a.retryCrashed ?? false, graceS });
   }
   if (a.flow === undefined || a.margin === undefined) throw new UsageError('run needs --flow and --margin (or --resume ID)', 'e.g. road_runner run --flow flows/sample_flow.yaml --margin margins/sample_margin.yaml --unit SN123');
   if (a.unit === undefined || !a.unit.trim()) throw new UsageError('run needs --unit with the serial number of the unit under test', 'e.g. --unit SN123');
@@ -52,7 +57,7 @@ export default async function run(ctx: CommandContext, args: Record<string, unkn
       runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: a.seed, randomSeed: () => randomInt(0, 2 ** 32),
     });
     return await startRun(ctx, {
-      plan, inputs, host, selection: decision.selection, unit: a.unit, yes: a.yes ?? false, dryRun: a.dryRun ?? false, graceS, sysinfo,
+      plan, inputs, host, selection: decision.selection, unit: a.unit, yes: a.yes ?? false, dryRun: a.dryRun ?? false, graceS, sysinfo, json,
     });
   } finally {
     sysinfo?.cancel(); // taken by then, or the run never started

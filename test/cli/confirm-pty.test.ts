@@ -1,0 +1,70 @@
+// The confirmation question on a real terminal (a pseudo-terminal driven by python3): what
+// declining, Ctrl-C and yes do (SPEC §5.5). Declining exits 1 and Ctrl-C exits 130, both with
+// no run folder and no rail touched; "y" starts the run.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, REPO, createWorkspace, type TestWorkspace } from '../run/workspace.js';
+
+const DRIVE = path.join(REPO, 'test/fixtures/pty/drive.py');
+const QUESTION = 'start the run?';
+
+function hasPython(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+// python3 drives the pseudo-terminal; CI installs the system tools, so there it must be present.
+const python = hasPython();
+if (!python && process.env.REQUIRE_SYSTEM_TOOLS) throw new Error('python3 (with its pty module) is required to test the confirmation question');
+
+let ws: TestWorkspace | undefined;
+afterEach(() => {
+  ws?.dispose();
+  ws = undefined;
+});
+
+interface Driven { code: number | null; signal: number | null; output: string; saw: boolean }
+
+function answer(keys: string): Driven {
+  ws = createWorkspace({ flows: { ok: { steps: [{ id: 'p1', adapter: 'pass' }] } } });
+  const argv = [process.execPath, CLI, 'run', '--flow', 'ok', '--margin', 'one', '--unit', 'SN1', '--root', ws.root, '--host', ws.hostFile];
+  const out = execFileSync('python3', [DRIVE, QUESTION, keys, '--', ...argv], {
+    cwd: ws.root, env: { ...process.env, RR_SIM_RAIL_DIR: ws.simDir, TERM: 'xterm' }, encoding: 'utf8', timeout: 90_000,
+  });
+  return JSON.parse(out) as Driven;
+}
+
+describe.skipIf(!python)('confirmation question on a terminal', { timeout: 120_000 }, () => {
+  it('declining exits 1; nothing is written and no rail moves', () => {
+    const r = answer('n\\r');
+    expect(r.saw).toBe(true);
+    expect(r.output).toContain('not started: nothing was changed');
+    expect(r.output).not.toContain('internal error');
+    expect(r.code).toBe(1);
+    expect(ws!.runFolders()).toEqual([]);
+    expect(ws!.railHistory('vcore_mv')).toEqual([]);
+  });
+
+  it('Ctrl-C at the question exits 130 quietly; nothing is written and no rail moves', () => {
+    const r = answer('\\x03');
+    expect(r.saw).toBe(true);
+    expect(r.output).not.toContain('internal error');
+    expect(r.output).not.toContain('ExitPromptError');
+    expect(r.output).toContain('interrupted at the question');
+    expect(r.code).toBe(130);
+    expect(ws!.runFolders()).toEqual([]);
+    expect(ws!.railHistory('vcore_mv')).toEqual([]);
+  });
+
+  it('answering y starts the run (the terminal path really reaches the question)', () => {
+    const r = answer('y\\r');
+    expect(r.saw).toBe(true);
+    expect(r.code).toBe(0);
+    expect(ws!.runFolders()).toHaveLength(1);
+    expect(ws!.railHistory('vcore_mv')).toContain(950);
+  });
+});
