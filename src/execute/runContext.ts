@@ -4,6 +4,7 @@ import type { StatusCounts, StepStatus, SubrunSummary } from '../records/recordT
 import type { Plan } from '../plan/types.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
+import type { SpaceReserve } from '../records/spaceReserve.js';
 
 /** Something worth showing the operator while a run goes on. */
 export type ProgressEvent =
@@ -31,6 +32,8 @@ export interface RunContext {
   now: () => Date;
   /** process.env as the run found it, copied once and given to every step (executePlan fills it in). */
   inheritedEnv?: Readonly<Record<string, string | undefined>>;
+  /** Space held for the closing records; freed when a record cannot be written (docs/decisions.md). */
+  reserve?: SpaceReserve;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }
