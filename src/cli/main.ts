@@ -5,6 +5,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js';
 import { resolveRoot, type CommandContext } from './context.js';
+import { detachHungUpTerminal, isHangUpError } from './deadTerminal.js';
 import { installSignalDesk } from './signals.js';
 
 interface GlobalArgs {
@@ -170,13 +171,15 @@ const desk = installSignalDesk({
   exit: (code) => process.exit(code),
   on: (name, listener) => process.on(name, listener),
 });
-process.on('uncaughtException', (error) => desk.fault(error));
-process.on('unhandledRejection', (reason) => desk.fault(reason));
+process.on('uncaughtException', (error) => (isHangUpError(error) ? desk.signal('SIGHUP') : desk.fault(error)));
+process.on('unhandledRejection', (reason) => (isHangUpError(reason) ? desk.signal('SIGHUP') : desk.fault(reason)));
 process.on('exit', () => {
   // The event loop ran dry while a run was still guarded: something never settled (a bug).
-  if (!desk.isGuarded()) return;
-  writeQuietly(process.stderr, 'road_runner: internal error: the run stopped without finishing; its crash journal is kept, so run `road_runner recover` to restore the rails');
-  process.exitCode = 4;
+  if (desk.isGuarded()) {
+    writeQuietly(process.stderr, 'road_runner: internal error: the run stopped without finishing; its crash journal is kept, so run `road_runner recover` to restore the rails');
+    process.exitCode = 4;
+  }
+  detachHungUpTerminal();
 });
 
 try {

@@ -36,6 +36,8 @@ export interface SignalDesk {
   guard: () => RunGuard;
   /** Our own uncaught error: aborts the guarded run, or ends the process with exit 4 when none is. */
   fault: (error: unknown) => void;
+  /** As if the signal had arrived (a terminal hang-up noticed before its SIGHUP). */
+  signal: (name: NodeJS.Signals) => void;
   /** True while a guard is held. */
   isGuarded: () => boolean;
 }
@@ -92,6 +94,7 @@ export function installSignalDesk(io: DeskIo, signals: NodeJS.Signals[] = handle
         io.say(`road_runner: another internal error while stopping the run: ${text.split('\n')[0]}`);
       }
     },
+    signal: onSignal,
     isGuarded: () => current !== null,
   };
 }
