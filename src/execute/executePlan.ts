@@ -117,7 +117,8 @@ async function runSubrunSafely(ctx: RunContext, sub: PlannedSubrun, total: numbe
   }
 }
 
-// Writes a sub-run's summary.json; on a full disk once more with the reserved space. Returns the error if it could not.
+// Writes a sub-run's summary.json; on a full disk once more with the reserved space. Returns the
+// first error even when the second try worked: without the reserve the run must not go on.
 function recordSubrun(ctx: RunContext, id: string, summary: SubrunSummary): unknown {
   const write = () => {
     mkdirSync(path.join(ctx.runDir, id), { recursive: true });
@@ -127,12 +128,13 @@ function recordSubrun(ctx: RunContext, id: string, summary: SubrunSummary): unkn
     write();
     return null;
   } catch (error) {
-    if (ctx.reserve?.release() !== true) return error;
-  }
-  try {
-    write();
-    return null;
-  } catch (error) {
+    if (ctx.reserve?.release() === true) {
+      try {
+        write();
+      } catch {
+        /* the run summary still says why */
+      }
+    }
     return error;
   }
 }
