@@ -197,10 +197,25 @@ type Executor = Awaited<ReturnType<typeof loadExecutor>>;
 async function execute(x: Executor, req: SessionRequest, dir: string, adapters: Record<string, DiagAdapter>, railAdapters: RailAdapter[], reserve: SpaceReserve): Promise<ExecutionResult> {
   const { plan, root } = req;
   const runs = runsDir(root);
-  const journal = x.openJournal(runs, plan.run_id, req.now);
+  let journal: ReturnType<Executor['openJournal']>;
+  let log: ReturnType<Executor['openEventLog']>;
+  try {
+    journal = x.openJournal(runs, plan.run_id, req.now);
+  } catch (error) {
+    return notStarted(reserve, error);
+  }
+  try {
+    log = x.openEventLog(path.join(dir, 'steps.ldjson'));
+  } catch (error) {
+    try {
+      journal.clear();
+    } catch {
+      /* no rail is in it: a later recovery only marks this run crashed */
+    }
+    return notStarted(reserve, error);
+  }
   let result: ExecutionResult;
   try {
-    const log = x.openEventLog(path.join(dir, 'steps.ldjson'));
     try {
       result = await x.executePlan({
         plan, root, runDir: dir, unit: req.unit, adapters,
@@ -228,6 +243,12 @@ async function execute(x: Executor, req: SessionRequest, dir: string, adapters: 
     }
   }
   return result;
+}
+
+// The journal or the event log could not be opened: no rail was touched, no diagnostic started.
+function notStarted(reserve: SpaceReserve, error: unknown): ExecutionResult {
+  reserve.release();
+  return { status: 'aborted', subruns: [], counts: emptyCounts(), reason: `${describeFault(error).reason}; nothing was changed`, restoreFailed: false, fault: error };
 }
 
 /** What a run's closing records need. */
