@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InterruptedError, RecordsUnwritableError, RunFault, RuntimeAbortError, signalExitCode } from '../errors.js';
 import type { DiagAdapter, RailAdapter } from '../config/schemas/index.js';
@@ -6,7 +6,7 @@ import type { Validators } from '../config/validate.js';
 import { isRailAdapter, type Workspace } from '../config/workspaceTypes.js';
 import type { Plan } from '../plan/types.js';
 import { copyInputs } from '../records/inputs.js';
-import { writeJsonAtomic } from '../records/jsonFile.js';
+import { writeFileDurable, writeJsonAtomic } from '../records/jsonFile.js';
 import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { acquireRunLock, type RunLock } from '../records/lock.js';
@@ -139,11 +139,11 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     const resume = req.resume;
     const start = resume ? resumedStart(resume.summary) : initialRunSummary({ plan, unit: req.unit, host: req.host, versions, startedAt: req.now(), dryRun: req.dryRun });
     const reserve = holdSpace(dir, start, created !== undefined);
-    const closing: Closing = { dir, start, reserve, now: req.now };
+    const closing: Closing = { dir, start, reserve, now: req.now, held: null };
     const renderer = loadRenderer();
     try {
       if (!resume) await recordNewRun(req, dir);
-      writeJsonAtomic(path.join(dir, 'summary.json'), start);
+      closing.held = writeHeldSummary(path.join(dir, 'summary.json'), start);
       // The report renderer loads while the snapshot finishes (this thread is idle then), and
       // before any step: nothing is compiled while a diagnostic runs.
       const [info] = await Promise.all([sysinfo, renderer]);
@@ -257,6 +257,50 @@ interface Closing {
   start: RunSummary;
   reserve: SpaceReserve;
   now: () => Date;
+  /** The first summary.json, padded and kept open: the last resort for the final one. */
+  held: HeldSummary | null;
+}
+
+/** A summary file kept open for writing, `bytes` long (JSON, then spaces). */
+interface HeldSummary {
+  fd: number;
+  bytes: number;
+}
+
+// The first summary, padded with trailing spaces (still plain JSON) to room for the final one,
+// and kept open: if the folder turns read-only or the disk fills, the final summary can still
+// be written over it in place, through this descriptor, without new space.
+function writeHeldSummary(file: string, summary: RunSummary): HeldSummary {
+  const text = `${JSON.stringify(summary, null, 2)}\n`;
+  const bytes = 2 * Buffer.byteLength(text) + 64 * 1024;
+  writeFileDurable(file, text.padEnd(bytes, ' '));
+  return { fd: openSync(file, 'r+'), bytes };
+}
+
+// Overwrites the held summary in place; false when it does not fit or cannot be written either.
+function overwriteHeld(held: HeldSummary | null, summary: RunSummary): boolean {
+  if (held === null) return false;
+  const text = Buffer.from(`${JSON.stringify(summary, null, 2)}\n`);
+  if (text.length > held.bytes) return false;
+  const whole = Buffer.alloc(held.bytes, 0x20);
+  text.copy(whole);
+  try {
+    for (let done = 0; done < whole.length; ) done += writeSync(held.fd, whole, done, whole.length - done, done);
+    fsyncSync(held.fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function closeHeld(c: Closing): void {
+  if (c.held === null) return;
+  try {
+    closeSync(c.held.fd);
+  } catch {
+    /* nothing left to do with it */
+  }
+  c.held = null;
 }
 
 // Writes the final summary (and, for our own bug, its stack) with the reserved space freed
@@ -280,9 +324,13 @@ function closeRun(c: Closing, result: ExecutionResult, exitCode: number): { summ
     mkdirSync(c.dir, { recursive: true });
     writeJsonAtomic(path.join(c.dir, 'summary.json'), summary);
   } catch (error) {
+    const inPlace = overwriteHeld(c.held, summary);
+    closeHeld(c);
+    if (inPlace) return { summary, faultLog };
     throw new RecordsUnwritableError(`run ${c.start.run_id} ended ${summary.status}${reason ? ` (${reason})` : ''}, but its summary could not be written: ${describeFault(error).reason}`,
       'free space or fix the permissions of runs/; the steps recorded so far are in the run folder');
   }
+  closeHeld(c);
   return { summary, faultLog };
 }
 

@@ -30,6 +30,7 @@ let ws: TestWorkspace | undefined;
 afterEach(() => {
   if (ws) {
     for (const p of processesUnder(ws.runs)) spawnSync('kill', ['-9', String(p.pid)]);
+    for (const dir of ws.runFolders()) spawnSync('umount', ['-l', dir], { stdio: 'ignore' });
     spawnSync('umount', ['-l', ws.runs], { stdio: 'ignore' });
     ws.dispose();
   }
@@ -122,5 +123,29 @@ describe.skipIf(!mountable && !required)('run: a full disk mid-run (tmpfs)', () 
     expect(s.reason).toMatch(/full|ENOSPC/);
     expect(s.subruns[1].status).toBe('planned');
     expectClosedCleanly(ws, r.stderr);
+  });
+
+  it('the run folder turns read-only mid-run: the final summary is written in place through the held file, exit 4', async () => {
+    // Makes its run folder read-only (a bind mount of itself, remounted ro), as a failing disk
+    // that the kernel remounts read-only would.
+    const ro = '#!/bin/sh\nrun=$(dirname "$PWD")\nmount --bind "$run" "$run" && mount -o remount,bind,ro "$run"\n';
+    ws = workspaceOnTmpfs('64m', {
+      scripts: { ro },
+      adapters: { ro: { executable: 'ro', timeout_s: 30 } },
+      flows: { f: { steps: [{ id: 'ro', adapter: 'ro' }, { id: 'after', adapter: 'pass' }] } },
+      margins: { two: TWO },
+    });
+    const r = await ws.run('f', 'two');
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/run rr-\S+: aborted \(.*EROFS/);
+    const s = readJson(path.join(ws.onlyRun(), 'summary.json'));
+    expect(s).toMatchObject({ status: 'aborted', exit_code: 4 });
+    expect(s.reason).toMatch(/not writable \(EROFS/);
+    expect(s.subruns.map((x: any) => x.status)).toEqual(['aborted', 'planned']);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(ws.railState('vcore_mv')).toBe(1000);
+    expect(ws.railState('freq_mhz')).toBe(2400);
+    expect(processesUnder(ws.runs)).toEqual([]);
+    expect(readdirSync(ws.runs).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 });
