@@ -9,10 +9,30 @@ export const ExitCode = {
   usage: 2,
   safety: 3,
   runtime: 4,
+  // 128 + N for a run stopped by signal N (the signals road_runner handles: src/cli/signals.ts).
+  sighup: 129,
   sigint: 130,
+  sigquit: 131,
+  sigtrap: 133,
+  sigabrt: 134,
+  sigusr2: 140,
+  sigalrm: 142,
   sigterm: 143,
+  sigstkflt: 144,
+  sigxcpu: 152,
+  sigvtalrm: 154,
+  sigprof: 155,
+  sigio: 157,
+  sigpwr: 158,
+  sigsys: 159,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Exit code 128 + N for signal `name` (SIGHUP → 129); 130 for a name road_runner does not handle. */
+export function signalExitCode(name: string): ExitCodeValue {
+  const code = (ExitCode as Record<string, number>)[name.toLowerCase()];
+  return (code ?? ExitCode.sigint) as ExitCodeValue;
+}
 
 /** A located problem in an input file: the unit every validator reports. */
 export interface Problem {
@@ -91,3 +111,29 @@ export class LockError extends RuntimeAbortError {}
 
 /** A rail actuator failed or read back a wrong value (exit 4). */
 export class AdapterError extends RuntimeAbortError {}
+
+/** Stopped by a signal before anything of the run was changed (exit 128 + N). */
+export class InterruptedError extends RrError {
+  readonly signalName: string;
+  constructor(signalName: string, message: string) {
+    super(message, signalExitCode(signalName));
+    this.signalName = signalName;
+  }
+}
+
+/** The run's records cannot be written (disk full, read-only, folder removed): the run stops (exit 4). */
+export class RecordsUnwritableError extends RuntimeAbortError {}
+
+/**
+ * Why a run was stopped from inside road_runner rather than by a signal: our own bug (an
+ * uncaught exception or unhandled rejection while the run was active). Used as the reason of
+ * the run's AbortSignal; it is never shown with its stack on the terminal.
+ */
+export class RunFault extends Error {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    super(error instanceof Error ? error.message : String(error));
+    this.name = 'RunFault';
+    this.error = error;
+  }
+}

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { RunGuard } from './signals.js';
 
 /** What every command receives: resolved locations and output sinks, nothing global. */
 export interface CommandContext {
@@ -11,6 +12,8 @@ export interface CommandContext {
   isTTY: boolean;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Guards a run or a recovery against signals and our own uncaught errors (unguarded when absent). */
+  guard?: () => RunGuard;
 }
 
 /** The workspace root: `--root`, else RR_ROOT, else the current folder; it must exist. */

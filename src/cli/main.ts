@@ -7,6 +7,8 @@ import { ExitCode, RrError, UsageError, type ExitCodeValue } from '../errors.js'
 import { resolveRoot, type CommandContext } from './context.js';
 import { checkNumberOptions } from './numberOptions.js';
 import { neutraliseControls } from './terminalText.js';
+import { detachHungUpTerminal, isHangUpError } from './deadTerminal.js';
+import { installSignalDesk } from './signals.js';
 
 interface GlobalArgs {
   root?: string;
@@ -24,9 +26,20 @@ function makeContext(args: GlobalArgs): CommandContext {
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY && process.stdin.isTTY),
     // Lines may quote records, file names and manifests: no raw escape sequence reaches the terminal.
-    out: (line) => process.stdout.write(`${neutraliseControls(line)}\n`),
-    err: (line) => process.stderr.write(`${neutraliseControls(line)}\n`),
+    out: (line) => writeQuietly(process.stdout, neutraliseControls(line)),
+    err: (line) => writeQuietly(process.stderr, neutraliseControls(line)),
+    guard: () => desk.guard(),
   };
+}
+
+// After a hang-up (ssh dropped) or a closed pipe, writes fail (EIO, EPIPE): output is lost, but
+// nothing may throw, least of all while rails are being restored.
+function writeQuietly(stream: NodeJS.WriteStream, line: string): void {
+  try {
+    if (!stream.destroyed) stream.write(`${line}\n`);
+  } catch {
+    /* the terminal is gone */
+  }
 }
 
 // Runs a lazily imported command and records its exit code.
@@ -172,12 +185,27 @@ function describeFileSystemError(error: unknown): string | null {
   return `cannot ${e.syscall} ${e.path}: ${e.code}`;
 }
 
-// A closed pipe (`road_runner runs list | head`) ends output quietly instead of crashing.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
-}
+// A closed pipe (`road_runner runs list | head`) or a terminal that hung up (EIO) ends output
+// quietly instead of crashing: there is nowhere left to report a failed write to the terminal.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
+// Signals and our own uncaught errors (src/cli/signals.ts): a guarded run is stopped with its
+// rails restored; otherwise the process ends at once with 128 + N (a signal) or 4 (a bug).
+const desk = installSignalDesk({
+  say: (line) => writeQuietly(process.stderr, line),
+  exit: (code) => process.exit(code),
+  on: (name, listener) => process.on(name, listener),
+});
+process.on('uncaughtException', (error) => (isHangUpError(error) ? desk.signal('SIGHUP') : desk.fault(error)));
+process.on('unhandledRejection', (reason) => (isHangUpError(reason) ? desk.signal('SIGHUP') : desk.fault(reason)));
+process.on('exit', () => {
+  // The event loop ran dry while a run was still guarded: something never settled (a bug).
+  if (desk.isGuarded()) {
+    writeQuietly(process.stderr, 'road_runner: internal error: the run stopped without finishing; its crash journal is kept, so run `road_runner recover` to restore the rails');
+    process.exitCode = 4;
+  }
+  detachHungUpTerminal();
+});
 
 try {
   await buildParser(hideBin(process.argv)).parseAsync();

@@ -7,8 +7,8 @@ import type { ResumeState } from '../execute/runSession.js';
 import type { PendingSysinfo } from '../records/sysinfo.js';
 import { confirmRun, describeRunForConfirmation } from './confirm.js';
 import type { CommandContext } from './context.js';
-import { createBarProgress, createLineProgress } from './progress.js';
-import { trapInterrupts } from './signals.js';
+import { createBarProgress, createLineProgress, type ProgressView } from './progress.js';
+import { unguarded } from './signals.js';
 import type { SweepInputs } from './sweepInputs.js';
 
 /** A checked plan and everything needed to execute it. */
@@ -50,9 +50,20 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     req.json?.(JSON.stringify({ started: false, exit_code: code, run_dir: null, reports: null, summary: null } satisfies RunOutcomeJson, null, 2));
     return code;
   }
-  const interrupts = trapInterrupts(ctx.err);
+  // From here on a signal or our own uncaught error stops the run with its rails restored.
+  const interrupts = (ctx.guard ?? unguarded)();
   const steps = plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0);
-  const view = ctx.isTTY && !req.dryRun ? await createBarProgress(steps) : createLineProgress(ctx.out);
+  let view: ProgressView;
+  try {
+    view = ctx.isTTY && !req.dryRun ? await createBarProgress(steps) : createLineProgress(ctx.out);
+  } catch (error) {
+    interrupts.release();
+    throw error;
+  }
+  // The bar stops redrawing at the first signal: the terminal may be gone (SIGHUP), and the
+  // messages that follow need their own lines.
+  const stopView = () => view.stop();
+  interrupts.signal.addEventListener('abort', stopView, { once: true });
   try {
     const { runSession } = await import('../execute/runSession.js');
     const result = await runSession({
@@ -72,6 +83,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     ctx.out(`  records: ${path.relative(ctx.cwd, result.runDir) || result.runDir}`);
     ctx.out(`  report: ${path.relative(ctx.cwd, path.join(result.runDir, 'report.html'))}`);
     for (const w of result.reportWarnings) ctx.err(`warning: ${w}`);
+    if (result.faultLog) ctx.err(`road_runner: internal error (a bug in road_runner, please report it with ${path.relative(ctx.cwd, result.faultLog)}); rails were restored`);
     if (result.restoreFailed) {
       ctx.err(`road_runner: WARNING: a rail could not be verified back at nominal, so the host may still be margined (${s.reason ?? 'see the run summary'})`);
       ctx.err('  fix: check the rail controller and its read-back, then run `road_runner recover` (the crash journal is kept for it)');
@@ -82,7 +94,8 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     } satisfies RunOutcomeJson, null, 2));
     return result.exitCode;
   } finally {
+    interrupts.signal.removeEventListener('abort', stopView);
     view.stop();
-    interrupts.dispose();
+    interrupts.release();
   }
 }

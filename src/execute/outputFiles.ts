@@ -129,6 +129,10 @@ function createQueuedWriter(file: FileHandle): QueuedWriter {
 
   return {
     enqueue: (chunk) => {
+      // After a failed write (disk full) later chunks are dropped here. Queuing them would start
+      // a drain that finishes synchronously, before `writing` is set, leaving it set for good:
+      // flushed() would then spin on a settled promise and stall the event loop.
+      if (writeError !== null) return;
       queue.push(chunk);
       queued += chunk.length;
       writing ??= drainQueue();

@@ -13,6 +13,7 @@ import { isJournalOrphaned, readJournal, removeJournal } from '../records/journa
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { readRunningGroups, runningGroupsPath } from '../records/runningGroups.js';
+import { SPACE_RESERVE_FILE } from '../records/spaceReserve.js';
 import { emptyCounts, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
 import { readEvents } from '../records/eventReader.js';
 import { countSteps } from './subrun.js';
@@ -91,6 +92,8 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
         'restore those rails by hand; the journal is kept so `road_runner recover` can try again');
     }
   }
+  // The space the crashed run held for its closing records goes first: the marking below may need it.
+  rmSync(path.join(dir, SPACE_RESERVE_FILE), { force: true });
   await markCrashed(dir, journal.run_id, journal.subrun_id);
   // The crashed run never reached its own end: its reports are written now, showing the crash.
   try {

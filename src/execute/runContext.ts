@@ -6,6 +6,7 @@ import type { RecordedExecutable } from './executableGuard.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
 import type { RunProcesses } from './stepProcesses.js';
+import type { SpaceReserve } from '../records/spaceReserve.js';
 
 /** Something worth showing the operator while a run goes on. */
 export type ProgressEvent =
@@ -40,6 +41,8 @@ export interface RunContext {
   executables?: ReadonlyMap<string, RecordedExecutable>;
   /** Holds each step's processes (cgroup or marker) so none outlives its step; none: the process group only. */
   processes?: RunProcesses;
+  /** Space held for the closing records; freed when a record cannot be written (docs/decisions.md). */
+  reserve?: SpaceReserve;
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }

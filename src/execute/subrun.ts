@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { AdapterError } from '../errors.js';
+import { AdapterError, RecordsUnwritableError, RunFault } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
 import { verifyExecutable } from './executableGuard.js';
 import { launch, type LaunchResult, type ScanRules } from './launch.js';
-import { restoreRail, setRail, type RailActuator } from './rails.js';
+import { restoreRail, setRail, type RailActuator, type RailSetResult } from './rails.js';
 import type { RunContext } from './runContext.js';
+import { describeFault, recordsProblem } from './runFaults.js';
 import { classifyStep } from './stepOutcome.js';
 
 /** The `RR_*` environment of SPEC §9 for one step (or actuator call) of a sub-run. */
@@ -62,12 +63,24 @@ function pendingRecord(step: PlannedStep): StepRecord {
   };
 }
 
+/** How a sub-run ended, beyond its summary. */
+export interface SubrunOutcome {
+  summary: SubrunSummary;
+  actuatorFailed: boolean;
+  /** A rail could not be returned to nominal: the caller keeps the journal. */
+  restoreFailed: boolean;
+  /** A step's executable was not the recorded file: the run stops. */
+  stopRun: boolean;
+  /** What else stopped it from the inside: records that could not be written, or our own bug. */
+  fault: unknown;
+}
+
 /**
  * Runs one sub-run: sets its rails, runs its steps in order, and returns every rail it touched
- * to nominal whatever happened (failure, timeout, interrupt, actuator fault, our own bug).
- * `counts` is the running total for progress; `restoreFailed` tells the caller to keep the journal.
+ * to nominal whatever happened (failure, timeout, interrupt, actuator fault, a full disk, our
+ * own bug). `counts` is the running total for progress.
  */
-export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<{ summary: SubrunSummary; actuatorFailed: boolean; restoreFailed: boolean; stopRun: boolean }> {
+export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<SubrunOutcome> {
   const dir = path.join(ctx.runDir, sub.id);
   mkdirSync(path.join(dir, 'stdout'), { recursive: true });
   mkdirSync(path.join(dir, 'stderr'), { recursive: true });
@@ -80,6 +93,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
   let actuatorFailed = false;
   let restoreFailed = false;
   let stopRun = false;
+  let fault: unknown = null;
 
   const applyRail = async (act: RailActuator, value: number, target: string, margins: Record<string, number>) => {
     // An actuator that is not the recorded file sets no margin (it is still used to restore nominal).
@@ -123,19 +137,28 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
         reason = ran.refused;
         break;
       }
+      if (ran.recordsProblem !== null) throw new RecordsUnwritableError(`step ${step.step_id}: ${ran.recordsProblem}`);
       const status = ran.record.status;
       if (status === 'interrupted') break;
       if (status !== 'passed' && step.on_fail === 'stop') stopRest = true;
     }
   } catch (error) {
-    if (!(error instanceof AdapterError)) throw error;
-    actuatorFailed = true;
-    reason = `actuator failure: ${error.message}`;
+    if (error instanceof AdapterError) {
+      actuatorFailed = true;
+      reason = `actuator failure: ${error.message}`;
+    } else {
+      // A record that cannot be written, or our own bug: the rails still go back below, and
+      // the space held for the closing records is freed for them.
+      fault = error;
+      ctx.reserve?.release();
+      reason = describeFault(error).reason;
+    }
   } finally {
+    const faulted = fault !== null || ctx.signal.reason instanceof RunFault;
     for (const act of touched) {
-      const r = await restoreRail(act, ctx.plan.bounds, railEnvironment(ctx, sub, {}, null));
-      const why = actuatorFailed ? 'abort' : ctx.signal.aborted ? 'interrupt' : 'end of sub-run';
-      ctx.log.append({ event: 'margin_restore', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, reason: why, ...r });
+      const r = await restoreSafely(act, ctx, sub);
+      const why = actuatorFailed || faulted ? 'abort' : ctx.signal.aborted ? 'interrupt' : 'end of sub-run';
+      appendSafely(ctx, { event: 'margin_restore', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, reason: why, ...r });
       if (!r.ok) {
         restoreFailed = true;
         reason = `${reason ? `${reason}; ` : ''}RAIL NOT RESTORED: ${r.error}`;
@@ -143,7 +166,9 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     }
   }
   const endedAt = ctx.now();
-  const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun);
+  const byFault = ctx.signal.reason instanceof RunFault;
+  if (byFault && reason === null) reason = describeFault(ctx.signal.reason).reason;
+  const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun || fault !== null || byFault);
   ctx.progress({ kind: 'subrun_end', index: sub.index, total, id: sub.id, status });
   const summary: SubrunSummary = {
     format: 'road_runner.subrun/1', id: sub.id, run_id: ctx.plan.run_id, index: sub.index, status, seed: sub.seed,
@@ -151,7 +176,32 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     started_at: startedAt.toISOString(), ended_at: endedAt.toISOString(), duration_ms: endedAt.getTime() - startedAt.getTime(),
     counts: countSteps(records), steps: records, reason,
   };
-  return { summary, actuatorFailed, restoreFailed, stopRun };
+  return { summary, actuatorFailed, restoreFailed, stopRun, fault };
+}
+
+// Putting a rail back never throws: a failure is a result, so the other rails are still restored.
+async function restoreSafely(act: RailActuator, ctx: RunContext, sub: PlannedSubrun): Promise<RailSetResult> {
+  try {
+    return await restoreRail(act, ctx.plan.bounds, railEnvironment(ctx, sub, {}, null));
+  } catch (error) {
+    return { requested: act.nominal, read_back: null, ok: false, error: `restore failed: ${(error as Error).message}` };
+  }
+}
+
+/** Appends an event on the way out of a sub-run; a full disk gets the reserved space, and a record that still cannot be written is lost, never fatal. */
+export function appendSafely(ctx: RunContext, event: object): boolean {
+  try {
+    ctx.log.append(event);
+    return true;
+  } catch {
+    if (ctx.reserve?.release() !== true) return false;
+  }
+  try {
+    ctx.log.append(event);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // After an adapter's own target, its rails go back to the sub-run's default value, or nominal.
@@ -175,8 +225,15 @@ function refusedResult(reason: string): LaunchResult {
   };
 }
 
-/** One step: its record, and `refused` when its executable is not the recorded one (the run stops). */
-async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, margins: Record<string, number>, dir: string, total: number, counts: StatusCounts): Promise<{ record: StepRecord; refused: string | null }> {
+/** A finished step, and why the run's records can no longer be written if that is why it failed. */
+interface StepRun {
+  record: StepRecord;
+  recordsProblem: string | null;
+  /** Its executable is not the recorded one: the run stops. */
+  refused: string | null;
+}
+
+async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, margins: Record<string, number>, dir: string, total: number, counts: StatusCounts): Promise<StepRun> {
   const adapter = ctx.adapters[step.adapter]!;
   const base = { run_id: ctx.plan.run_id, subrun_id: sub.id, index: step.index, step_id: step.step_id, adapter: step.adapter };
   ctx.progress({ kind: 'step_start', subrun: sub.index, total, step_id: step.step_id, index: step.index, steps: sub.steps.length });
@@ -204,7 +261,20 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
     },
   });
   if (pgid !== null) ctx.journal.removePgid(pgid);
-  const outcome = classifyStep(result, adapter, step.timeout_s);
+  let outcome = classifyStep(result, adapter, step.timeout_s);
+  let problem: string | null = null;
+  if (outcome.status === 'interrupted') {
+    const why: unknown = ctx.signal.reason;
+    outcome = { status: 'interrupted', error: why instanceof RunFault ? 'stopped: road_runner hit an internal error' : `interrupted by ${String(why ?? 'a signal')}` };
+  } else if (outcome.status === 'failed' || outcome.status === 'error') {
+    // Failure path only: a diagnostic that failed because the disk holding its logs and
+    // working folder is full (or gone, or read-only) did not fail the margin; the run stops.
+    problem = recordsProblem(dir);
+    if (problem !== null) {
+      ctx.reserve?.release();
+      outcome = { status: 'error', error: `${problem}; not counted as a margin failure (${outcome.error})` };
+    }
+  }
   ctx.log.append({
     event: 'step_end', ...base, status: outcome.status, exit_code: result.exitCode, signal: result.signal,
     started_at: result.startedAt, ended_at: result.endedAt, duration_ms: result.durationMs, metrics: result.metrics, error: outcome.error,
@@ -216,5 +286,5 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
     signal: result.signal, duration_ms: result.durationMs, started_at: result.startedAt, ended_at: result.endedAt,
     metrics: result.metrics, error: outcome.error, log_name: step.log_name,
   };
-  return { record, refused };
+  return { record, recordsProblem: problem, refused };
 }

@@ -66,7 +66,19 @@ export function openEventLog(path: string, options: EventLogOptions = {}): Event
 // rest follows so the line is never left torn by us.
 function writeWhole(fd: number, bytes: Buffer): void {
   let done = writeSync(fd, bytes, 0, bytes.length);
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  if (done === bytes.length) return;
+  try {
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  } catch (error) {
+    // The disk filled up mid-line: take the part back, so a later event (once space is freed)
+    // starts on a line of its own.
+    try {
+      ftruncateSync(fd, fstatSync(fd).size - done);
+    } catch {
+      /* the reader drops a torn line */
+    }
+    throw error;
+  }
 }
 
 // If the file does not end with a newline, its last line was torn by a crash (or power loss).

@@ -118,6 +118,22 @@ describe('run: crashes and the host lock', () => {
     expect(readdirSync(ws.runs).filter((n) => n.startsWith('.'))).toEqual([]);
   });
 
+  it('SIGHUP during `recover` does not cut it short: rails restored, run marked crashed, then exit 129', async () => {
+    // settle_ms 1500: the recovery's vcore restore takes 1.5 s after writing nominal.
+    ws = createWorkspace({ flows: FLOWS, margins: { two: TWO }, vcoreSettleMs: 1500 });
+    const { runDir, pgid } = await crashMidStep(ws);
+    const p = ws.startCli(['recover']);
+    await waitFor('recovery writing vcore back to nominal', () => ws!.railState('vcore_mv') === 1000, 30_000);
+    const restoredYet = readEvents(runDir).some((e) => e.event === 'margin_restore' && e.rail === 'vcore_mv');
+    p.child.kill('SIGHUP');
+    const r = await p.done;
+    expect(restoredYet).toBe(false); // the signal really came during the restore
+    expect(r.code, r.stderr).toBe(129);
+    expect(r.stderr).toContain('SIGHUP received during recovery; it finished first');
+    expectRecovered(ws, runDir, pgid);
+    expect(readdirSync(ws.runs).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
   it('a second run while one holds the lock exits 4 and names the holder', async () => {
     ws = createWorkspace({ flows: FLOWS, margins: { two: TWO } });
     const first = ws.startRun('f', 'two', ['--grace', '1']);

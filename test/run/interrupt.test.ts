@@ -1,11 +1,12 @@
-// SIGINT / SIGTERM sent to the CLI mid-step: the diagnostic stops, rails go back to nominal,
-// summaries say `interrupted`, exit 130 / 143, no journal and no lock left. A second SIGINT
-// while the rails are being restored does not cut the restore short.
+// SIGINT / SIGTERM, and every other catchable signal whose default would end the process
+// (SIGHUP, SIGQUIT, SIGUSR2, SIGALRM…), sent to the CLI mid-step: the diagnostic stops, rails go
+// back to nominal, summaries say `interrupted`, exit 128 + N, no process, journal or lock left.
+// A second SIGINT while the rails are being restored does not cut the restore short.
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createWorkspace, groupMembers, killGroupQuietly, readEvents, readJson, subrunFolders, waitFor, waitForDiagnosticGroup, waitForStepStart, type TestWorkspace,
+  createWorkspace, groupMembers, killGroupQuietly, processesUnder, readEvents, readJson, subrunFolders, waitFor, waitForDiagnosticGroup, waitForStepStart, type TestWorkspace,
 } from './workspace.js';
 
 let ws: TestWorkspace | undefined;
@@ -46,12 +47,14 @@ function expectInterruptedAndClean(w: TestWorkspace, pgid: number): void {
   expect(w.railState('vcore_mv')).toBe(1000);
   expect(w.railState('freq_mhz')).toBe(2400);
   expect(groupMembers(pgid)).toEqual([]);
+  expect(processesUnder(w.runs)).toEqual([]);
   // No journal, no lock, no lock owner record.
   expect(readdirSync(w.runs).filter((n) => n.startsWith('.'))).toEqual([]);
 }
 
 describe('run: interrupts', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  const signals = [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129], ['SIGQUIT', 131], ['SIGUSR2', 140], ['SIGALRM', 142], ['SIGPWR', 158]] as const;
+  for (const [signal, code] of signals) {
     it(`${signal} mid-step: exit ${code}, interrupted summaries, rails at nominal, nothing left`, async () => {
       ws = createWorkspace({ flows: { f: FLOW }, margins: { two: TWO } });
       const p = ws.startRun('f', 'two', ['--grace', '1']);

@@ -3,10 +3,27 @@ import { describeProcessRecovery, recoverOrphan } from '../../execute/recover.js
 import { runsDir } from '../../records/layout.js';
 import { acquireRunLock } from '../../records/lock.js';
 import { loadHost } from '../../workspace/host.js';
+import { ExitCode, RunFault, signalExitCode } from '../../errors.js';
 import type { CommandContext } from '../context.js';
+import { unguarded } from '../signals.js';
 
 /** `road_runner recover`: restore the rails of a run whose road_runner died, and mark it crashed. */
 export default async function recover(ctx: CommandContext): Promise<number> {
+  // A signal during recovery does not cut it short: the rails are put back, then it exits 128 + N.
+  const guard = (ctx.guard ?? unguarded)();
+  try {
+    const code = await recoverUnderLock(ctx);
+    const why: unknown = guard.signal.reason;
+    if (!guard.signal.aborted) return code;
+    if (why instanceof RunFault) return ExitCode.runtime;
+    ctx.err(`road_runner: ${String(why)} received during recovery; it finished first`);
+    return signalExitCode(String(why));
+  } finally {
+    guard.release();
+  }
+}
+
+async function recoverUnderLock(ctx: CommandContext): Promise<number> {
   const lock = await acquireRunLock(runsDir(ctx.root), { run_id: 'recover' });
   try {
     const validators = await loadValidators();
