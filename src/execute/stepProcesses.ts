@@ -8,7 +8,8 @@
 // docs/decisions.md ("Hardening: processes of a run") says why.
 
 import path from 'node:path';
-import { createGroup, findOwnCgroup, moveProcess, openProcessList, removeGroup } from './cgroupV2.js';
+import { processStartTime } from '../records/process.js';
+import { createGroup, findOwnCgroup, moveProcess, openProcessList, removeGroup, type ProcessList } from './cgroupV2.js';
 import { findMarkedProcesses, lastPid, type Marker } from './runProcesses.js';
 
 /** Environment variable naming a step's processes (value: `<sub-run id>/<step index>`). */
@@ -50,10 +51,10 @@ export interface RunProcesses {
 export function openRunProcesses(runId: string, env: Readonly<Record<string, string | undefined>> = process.env): RunProcesses {
   const home = env[NO_CGROUP_ENV] === '1' ? null : findOwnCgroup();
   const runGroup = home === null ? null : enterRunGroup(home, runId);
-  if (home === null || runGroup === null) {
-    return { mode: 'marker', cgroup: null, openStep: (mark) => markerScope(mark), close: () => undefined };
+  const list = runGroup === null ? null : openListOrLeave(runGroup, home!);
+  if (home === null || runGroup === null || list === null) {
+    return { mode: 'marker', cgroup: null, openStep: (mark) => markerScope(mark), close: () => endMarkedNow(runId) };
   }
-  const list = openProcessList(runGroup);
   const others = (): number[] => list.read().filter((pid) => pid !== process.pid);
   return {
     mode: 'cgroup',
@@ -96,6 +97,31 @@ function enterRunGroup(home: string, runId: string): string | null {
   }
 }
 
+// The group's process list, or null (road_runner back home, group removed) if it cannot be opened.
+function openListOrLeave(runGroup: string, home: string): ProcessList | null {
+  try {
+    return openProcessList(runGroup);
+  } catch {
+    try {
+      moveProcess(home, process.pid);
+      removeGroup(runGroup);
+    } catch {
+      /* left for recovery: the journal is not written yet, but the group is named for the run */
+    }
+    return null;
+  }
+}
+
+// Without a cgroup, the end of a run ends what carries its RR_RUN_ID and started after
+// road_runner did (only an error path leaves any: each step ends its own).
+function endMarkedNow(runId: string): void {
+  const own = processStartTime(process.pid);
+  if (own === null) return;
+  const ours = (): number[] => findMarkedProcesses({ name: 'RR_RUN_ID', value: runId })
+    .filter((pid) => BigInt(processStartTime(pid) ?? '0') >= BigInt(own));
+  endOthersNow(ours);
+}
+
 // A step's processes are whatever is in the run's group besides road_runner: steps run one at
 // a time and nothing else is started while one runs (rail actuators are called between steps).
 function cgroupScope(mark: string, others: () => number[]): StepScope {
@@ -111,7 +137,7 @@ function cgroupScope(mark: string, others: () => number[]): StepScope {
   };
 }
 
-// SIGKILL to everything in the group but road_runner, until nothing else is left (2 s at most).
+// SIGKILL to every process listed, until the list is empty (2 s at most).
 function endOthersNow(others: () => number[]): void {
   const deadline = Date.now() + 2_000;
   for (let left = others(); left.length > 0 && Date.now() < deadline; left = others()) {

@@ -27,6 +27,7 @@ if (noCgroup !== null && !required) console.warn(`skipping the cgroup cases of s
 
 let dir: string;
 let run: RunProcesses | undefined;
+let lastRunId = '';
 const strays: number[] = [];
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'rr-scope-'));
@@ -81,7 +82,8 @@ for (const m of MODES) {
   describe.skipIf(m.skip)(`step processes (${m.mode})`, () => {
     const open = (): RunProcesses => {
       if (m.mode === 'cgroup') expect(noCgroup, `REQUIRE_SYSTEM_TOOLS=1 but ${noCgroup}`).toBeNull();
-      run = openRunProcesses(`rr-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, m.env);
+      lastRunId = `rr-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+      run = openRunProcesses(lastRunId, m.env);
       expect(run.mode).toBe(m.mode);
       return run;
     };
@@ -137,19 +139,14 @@ for (const m of MODES) {
 
     it('what a step left despite everything (a daemon started outside launch) is ended when the run closes', async () => {
       const r = open();
-      const child = spawn(join(BIN, 'daemonize'), [join(dir, 'late.pid'), '0'], { stdio: 'ignore', env: { ...process.env, [STEP_MARK]: 'x' } });
+      const runId = lastRunId;
+      const child = spawn(join(BIN, 'daemonize'), [join(dir, 'late.pid'), '0'], { stdio: 'ignore', env: { ...process.env, RR_RUN_ID: runId } });
       await new Promise((resolve) => child.on('exit', resolve));
       const daemon = readPid(join(dir, 'late.pid'));
-      if (m.mode === 'cgroup') {
-        r.close();
-        run = undefined;
-        expect(isPidAlive(daemon)).toBe(false);
-      } else {
-        // The marker path has no run-wide net: only launch's step scope finds marked processes.
-        r.close();
-        run = undefined;
-        expect(isPidAlive(daemon)).toBe(true);
-      }
+      expect(isPidAlive(daemon)).toBe(true);
+      r.close();
+      run = undefined;
+      expect(isPidAlive(daemon)).toBe(false);
     });
 
     it('a process of the same user that the step did not start is left alone', async () => {
