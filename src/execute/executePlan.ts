@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../records/jsonFile.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import type { PlannedSubrun } from '../plan/types.js';
 import type { RunContext } from './runContext.js';
@@ -58,7 +59,7 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
     }
     if (stopReason !== null || ctx.signal.aborted) {
       summary = plannedSummary(plan.run_id, sub);
-      mkdirSync(path.join(ctx.runDir, sub.id), { recursive: true });
+      mkdirSync(runFolderLayout(ctx.runDir, plan.run_id).subrunDir(sub.id), { recursive: true });
     } else {
       const outcome = await runSubrun(ctx, sub, total, progressCounts);
       summary = outcome.summary;
@@ -66,7 +67,7 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
       if (outcome.actuatorFailed || outcome.restoreFailed) stopReason = `${sub.id}: ${summary.reason}`;
     }
     summaries.push(summary);
-    writeJsonAtomic(path.join(ctx.runDir, sub.id, 'summary.json'), summary);
+    writeJsonAtomic(path.join(runFolderLayout(ctx.runDir, plan.run_id).subrunDir(sub.id), 'summary.json'), summary);
   }
   ctx.journal.setSubrun(null);
   const counts = emptyCounts();

@@ -9,6 +9,7 @@ import { copyInputs } from '../records/inputs.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
 import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { acquireRunLock, type RunLock } from '../records/lock.js';
 import type { RunSummary, SubrunSummary } from '../records/recordTypes.js';
 import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '../records/sysinfo.js';
@@ -152,14 +153,15 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     let result: ExecutionResult;
     if (req.dryRun) {
       const subruns = plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
+      const layout = runFolderLayout(dir, plan.run_id);
       for (const s of subruns) {
-        mkdirSync(path.join(dir, s.id), { recursive: true });
-        writeJsonAtomic(path.join(dir, s.id, 'summary.json'), s);
+        mkdirSync(layout.subrunDir(s.id), { recursive: true });
+        writeJsonAtomic(path.join(layout.subrunDir(s.id), 'summary.json'), s);
       }
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false };
     } else {
       const journal = x.openJournal(runs, plan.run_id, req.now);
-      const log = x.openEventLog(path.join(dir, 'steps.ldjson'));
+      const log = x.openRunEventLog(dir, plan.run_id);
       try {
         result = await x.executePlan({
           plan, root, runDir: dir, unit: req.unit, adapters: diagAdapters,
@@ -189,11 +191,11 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 // lock is taken and the sysinfo snapshot runs rather than before either.
 async function loadExecutor() {
   const [plan, actuators, journal, recover, eventLog] = await Promise.all([
-    import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/eventLog.js'),
+    import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/runEventLog.js'),
   ]);
   return {
     executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
-    openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openEventLog: eventLog.openEventLog,
+    openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openRunEventLog: eventLog.openRunEventLog,
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AdapterError } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
 import { launch, type ScanRules } from './launch.js';
 import { restoreRail, setRail, type RailActuator } from './rails.js';
@@ -67,7 +68,7 @@ function pendingRecord(step: PlannedStep): StepRecord {
  * `counts` is the running total for progress; `restoreFailed` tells the caller to keep the journal.
  */
 export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<{ summary: SubrunSummary; actuatorFailed: boolean; restoreFailed: boolean }> {
-  const dir = path.join(ctx.runDir, sub.id);
+  const dir = runFolderLayout(ctx.runDir, ctx.plan.run_id).subrunDir(sub.id);
   mkdirSync(path.join(dir, 'stdout'), { recursive: true });
   mkdirSync(path.join(dir, 'stderr'), { recursive: true });
   ctx.journal.setSubrun(sub.id);
