@@ -3,7 +3,7 @@
 // report, export (csv, json, junit), runs show, diff against a new run of the same sweep,
 // and the resume reader.
 
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { REPO, readJson, type TestWorkspace } from '../run/workspace.js';
@@ -149,5 +149,35 @@ describe('readers on a run in the earlier layout', { timeout: 120_000 }, () => {
     expect(d.step_changes).toEqual([]);
     expect(d.warnings).toEqual([]);
     expect(d.metric_summary.map((m: any) => m.metric)).toEqual(expect.arrayContaining(['gflops']));
+  });
+});
+
+describe('resume of a run in the earlier layout', { timeout: 120_000 }, () => {
+  test('keeps its finished sub-run, runs the rest, and continues in the layout it was written in', async () => {
+    // The fixture as if road_runner had been stopped after its first sub-run.
+    const id = LEGACY_ID;
+    const dir = path.join(ws.runs, id);
+    const stopped = path.join(ws.root, 'stopped');
+    cpSync(LEGACY_DIR, stopped, { recursive: true });
+    const summary = readJson(path.join(stopped, 'summary.json'));
+    const second = `${id}-s02`;
+    summary.status = 'interrupted';
+    summary.subruns = summary.subruns.map((s: any) => (s.id === second ? { ...s, status: 'planned' } : s));
+    const events = readFileSync(path.join(stopped, 'steps.ldjson'), 'utf8').split('\n').filter((l) => l && JSON.parse(l).subrun_id !== second);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(path.join(stopped, second), { recursive: true });
+    writeFileSync(path.join(stopped, 'summary.json'), JSON.stringify(summary));
+    writeFileSync(path.join(stopped, 'steps.ldjson'), `${events.join('\n')}\n`);
+    cpSync(stopped, dir, { recursive: true });
+
+    const r = await ws.cli(['run', '--resume', id, '--yes']);
+    expect(r.stdout).toContain('1 sub-runs kept, 1 to run');
+    expect(r.code, r.stderr).toBe(1);
+    expect(existsSync(path.join(dir, 'subruns'))).toBe(false);
+    expect(readJson(path.join(dir, second, 'summary.json')).status).toBe('passed');
+    expect(readJson(path.join(dir, `${id}-s01`, 'summary.json')).started_at).toBe(readJson(path.join(LEGACY_DIR, `${id}-s01`, 'summary.json')).started_at);
+    const ends: string[] = [];
+    for await (const e of readRunEvents(runFolderLayout(dir, id))) if (e.event === 'step_end') ends.push(`${String(e.subrun_id).slice(-3)}:${String(e.step_id)}`);
+    expect(ends).toEqual(['s01:smoke', 's01:smoke', 's01:edge', 's02:smoke', 's02:smoke', 's02:edge', 's02:after']);
   });
 });
