@@ -3,7 +3,7 @@
 // occurrence, metrics by name. steps.ldjson is streamed, A then B, keeping only A's numeric
 // metrics of matched steps; each is dropped as soon as B's counterpart goes by.
 
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { RrError } from '../errors.js';
 import { CorruptEventLogError } from '../records/eventReader.js';
 import { hasEventLogs, readRunEvents, runFolderLayout } from '../records/runFolderLayout.js';
@@ -203,7 +203,7 @@ async function streamStepEnds(side: RunSide, warnings: string[], onStepEnd: (e: 
     return false;
   }
   try {
-    const events = readRunEvents(layout, { onTornLine: (file) => warnings.push(`run ${side.run_id}: torn last line of ${file} skipped`) });
+    const events = readRunEvents(layout, { onTornLine: (file) => warnings.push(`run ${side.run_id}: torn last line of ${relative(side.dir, file)} skipped`) });
     for await (const e of events) {
       if (e.event !== 'step_end' || typeof e.subrun_id !== 'string' || typeof e.index !== 'number') continue;
       onStepEnd({ subrun_id: e.subrun_id, index: e.index, metrics: e.metrics });

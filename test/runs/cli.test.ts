@@ -108,7 +108,7 @@ describe.skipIf(!commandsRegistered())('the commands', () => {
     const show = runCli(ws, ['runs', 'show', runA]);
     expect(show.code).toBe(0);
     expect(show.out).toContain(`run ${runA}: failed`);
-    expect(show.out).toMatch(/-s27\s+vcore_mv 1000, freq_mhz 2800\s+passed\s+4 passed/);
+    expect(show.out).toMatch(/-s26\s+vcore_mv 1000, freq_mhz 2800\s+passed\s+4 passed/);
     const typo = `${runA.slice(0, -1)}${runA.endsWith('0') ? '1' : '0'}`;
     const bad = runCli(ws, ['runs', 'show', typo]);
     expect(bad.code).toBe(2);
