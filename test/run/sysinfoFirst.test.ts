@@ -37,8 +37,8 @@ describe('run: sysinfo before the first step', () => {
     const summary = readJson(path.join(dir, 'summary.json'));
     expect(summary.counts.passed).toBe(1);
     const sub = summary.subruns[0].id as string;
-    const subSummary = readJson(path.join(dir, sub, 'summary.json'));
-    const log = readFileSync(path.join(dir, sub, 'stdout', subSummary.steps[0].log_name), 'utf8');
+    const subSummary = readJson(path.join(dir, 'subruns', sub, 'summary.json'));
+    const log = readFileSync(path.join(dir, 'subruns', sub, 'stdout', subSummary.steps[0].log_name), 'utf8');
     expect(log).toBe('sysinfo complete\n');
     const info = readJson(path.join(dir, 'sysinfo.json'));
     expect(Object.keys(info.extra.adapters)).toContain('check-sysinfo');
