@@ -66,7 +66,7 @@ describe('run: outcomes and records', () => {
     const sub = expectSubrunSummaryShape(path.join(subDir!, 'summary.json'));
     expect(sub.status).toBe('passed');
     expect(sub.steps.map((x: any) => [x.index, x.step_id, x.status, x.exit_code])).toEqual([
-      [1, 'p1', 'passed', 0], [2, 'env', 'passed', 0], [3, 'cwd', 'passed', 0],
+      [0, 'p1', 'passed', 0], [1, 'env', 'passed', 0], [2, 'cwd', 'passed', 0],
     ]);
     expect(sub.steps[0].metrics).toEqual({ gflops: 12.5, iterations: 1000 });
 

@@ -11,10 +11,10 @@ afterEach(() => {
   ws = undefined;
 });
 
-// cwd is the sub-run folder: ../sysinfo.json must already be whole JSON with every part.
+// cwd is the sub-run folder (runs/<RUN_ID>/subruns/<SUBRUN_ID>): ../../sysinfo.json must already be whole JSON with every part.
 const checkSysinfo = `#!/usr/bin/env node
 const { readFileSync } = require('node:fs');
-const info = JSON.parse(readFileSync('../sysinfo.json', 'utf8'));
+const info = JSON.parse(readFileSync('../../sysinfo.json', 'utf8'));
 const parts = ['collected_at', 'raw', 'cpu', 'mem', 'osInfo', 'system', 'bios', 'extra'];
 const missing = parts.filter((p) => !(p in info));
 if (missing.length > 0 || !info.extra.adapters) { console.log('incomplete: ' + missing.join(',')); process.exit(1); }
