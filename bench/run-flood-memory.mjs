@@ -111,7 +111,8 @@ async function measureRun(dir, n) {
   const ms = performance.now() - started;
   const runId = readdirSync(join(dir, 'runs')).find((x) => x.startsWith('rr-') && !runsBefore.has(x));
   const runDir = join(dir, 'runs', runId);
-  const subDir = join(runDir, readdirSync(runDir).find((x) => /-s\d+$/.test(x)));
+  const subBase = existsSync(join(runDir, 'subruns')) ? join(runDir, 'subruns') : runDir;
+  const subDir = join(subBase, readdirSync(subBase).find((x) => /-s\d+$/.test(x)));
   const sub = JSON.parse(readFileSync(join(subDir, 'summary.json'), 'utf8'));
   const log = join(subDir, 'stdout', sub.steps[0].log_name);
   const bytesOk = statSync(log).size === n * MIB + TAIL.length + 1;

@@ -32,7 +32,11 @@ export function clearRuns(root) {
   for (const name of readdirSync(join(root, 'runs'))) if (name.startsWith('rr-')) rmSync(join(root, 'runs', name), { recursive: true, force: true });
 }
 
-/** The events of a run's steps.ldjson. */
+/** The events of a run: its sub-runs' steps.ldjson in order (subruns/), or the run-level file of the earlier layout. */
 export function readEvents(runDir) {
-  return readFileSync(join(runDir, 'steps.ldjson'), 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+  const subruns = join(runDir, 'subruns');
+  const files = existsSync(subruns)
+    ? readdirSync(subruns).sort().map((id) => join(subruns, id, 'steps.ldjson')).filter((f) => existsSync(f))
+    : [join(runDir, 'steps.ldjson')];
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line)));
 }

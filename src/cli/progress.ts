@@ -13,9 +13,9 @@ export function createLineProgress(out: (line: string) => void): ProgressView {
     update(e) {
       if (e.kind === 'subrun_start') {
         const margins = Object.entries(e.margins).map(([r, v]) => `${r}=${v}`).join(' ');
-        out(`sub-run ${e.index}/${e.total} ${e.id}${margins ? ` (${margins})` : ''}`);
+        out(`sub-run ${e.index + 1}/${e.total} ${e.id}${margins ? ` (${margins})` : ''}`);
       } else if (e.kind === 'step_end') {
-        out(`  [${e.subrun}/${e.total}] step ${e.index} ${e.step_id}: ${e.status} in ${e.duration_ms} ms (passed ${e.counts.passed}, failed ${e.counts.failed + e.counts.timeout + e.counts.error})`);
+        out(`  [${e.subrun + 1}/${e.total}] step ${e.index} ${e.step_id}: ${e.status} in ${e.duration_ms} ms (passed ${e.counts.passed}, failed ${e.counts.failed + e.counts.timeout + e.counts.error})`);
       } else if (e.kind === 'subrun_end' && e.status !== 'passed') {
         out(`  sub-run ${e.id}: ${e.status}`);
       } else if (e.kind === 'rail') {
@@ -40,7 +40,7 @@ export async function createBarProgress(totalSteps: number): Promise<ProgressVie
   let perSubrun = 0;
   return {
     update(e) {
-      if (e.kind === 'step_start') bar.update(done, { subrun: e.subrun, subruns: e.total, step: neutraliseControls(e.step_id) });
+      if (e.kind === 'step_start') bar.update(done, { subrun: e.subrun + 1, subruns: e.total, step: neutraliseControls(e.step_id) });
       if (e.kind === 'step_end') {
         done += 1;
         bar.update(done, { passed: e.counts.passed, failed: e.counts.failed + e.counts.timeout + e.counts.error });
@@ -48,7 +48,7 @@ export async function createBarProgress(totalSteps: number): Promise<ProgressVie
       if (e.kind === 'step_start') perSubrun = e.steps;
       if (e.kind === 'subrun_end') {
         // A sub-run that stopped early skipped its other steps: they count as done.
-        done = Math.max(done, e.index * perSubrun);
+        done = Math.max(done, (e.index + 1) * perSubrun);
         bar.update(done);
       }
     },

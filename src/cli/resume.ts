@@ -5,6 +5,7 @@ import { decideBounds } from '../plan/planSweep.js';
 import { collectCrashEvidence } from '../records/crashEvidence.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runsDir } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import type { SubrunSummary } from '../records/recordTypes.js';
 import { boundsInForceNow } from '../safety/boundsNow.js';
 import { checkPlan } from '../safety/checkPlan.js';
@@ -53,8 +54,9 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   }
   const completed: Record<string, SubrunSummary> = {};
   const crashed: string[] = [];
+  const layout = runFolderLayout(run.dir, plan.run_id);
   for (const sub of plan.subruns) {
-    const file = path.join(run.dir, sub.id, 'summary.json');
+    const file = path.join(layout.subrunDir(sub.id), 'summary.json');
     if (!existsSync(file)) continue;
     const s = readJsonFile(file, `summary of sub-run ${sub.id}`) as SubrunSummary;
     if (s === null || typeof s !== 'object' || typeof (s as { status?: unknown }).status !== 'string') {
@@ -75,10 +77,10 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   if (hostWentDown) {
     for (const id of crashed) {
       // Gathered at the first resume after the crash; a later boot's log is not its evidence.
-      const file = path.join(run.dir, id, 'crash-evidence.json');
+      const file = path.join(layout.subrunDir(id), 'crash-evidence.json');
       if (existsSync(file)) continue;
       writeJsonAtomic(file, await collectCrashEvidence());
-      ctx.err(`host rebooted since ${plan.run_id} started: kernel evidence of the previous boot saved in ${id}/crash-evidence.json`);
+      ctx.err(`host rebooted since ${plan.run_id} started: kernel evidence of the previous boot saved in ${path.relative(run.dir, file)}`);
     }
   }
   const inputs = await loadRecordedInputs(ctx, run);

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { RunFault } from '../errors.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import type { PlannedSubrun } from '../plan/types.js';
 import { inheritableEnvironment } from './inheritedEnv.js';
@@ -122,8 +123,9 @@ async function runSubrunSafely(ctx: RunContext, sub: PlannedSubrun, total: numbe
 // first error even when the second try worked: without the reserve the run must not go on.
 function recordSubrun(ctx: RunContext, id: string, summary: SubrunSummary): unknown {
   const write = () => {
-    mkdirSync(path.join(ctx.runDir, id), { recursive: true });
-    writeJsonAtomic(path.join(ctx.runDir, id, 'summary.json'), summary);
+    const dir = runFolderLayout(ctx.runDir, ctx.plan.run_id).subrunDir(id);
+    mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, 'summary.json'), summary);
   };
   try {
     write();

@@ -8,7 +8,8 @@ import type { HostFacts } from '../host/facts.js';
 import type { Plan } from '../plan/types.js';
 import { checkRailValue } from '../safety/bounds.js';
 import { boundsInForceNow } from '../safety/boundsNow.js';
-import { openEventLog } from '../records/eventLog.js';
+import { openRunEventLog } from '../records/runEventLog.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { isJournalOrphaned, readJournal, removeJournal } from '../records/journal.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
@@ -71,7 +72,7 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
     }
     const { adapters, executables } = loadRecordedRailAdapters(root, dir, validators, envPath);
     const actuators = buildActuators(root, touched, adapters, executables);
-    const log = openEventLog(path.join(dir, 'steps.ldjson'));
+    const log = openRunEventLog(dir, journal.run_id);
     try {
       for (const rail of touched) {
         const act = actuators[rail];
@@ -135,12 +136,13 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null):
   const reason = 'road_runner stopped without finishing this run (process killed or host down); rails were restored by recovery';
   const summaryFile = path.join(dir, 'summary.json');
   const plan = existsSync(path.join(dir, 'plan.json')) ? (readJsonFile(path.join(dir, 'plan.json'), 'plan') as Plan) : null;
+  const layout = runFolderLayout(dir, runId);
   if (subrunId) {
-    const subFile = path.join(dir, subrunId, 'summary.json');
+    const subFile = path.join(layout.subrunDir(subrunId), 'summary.json');
     const planned = plan?.subruns.find((s) => s.id === subrunId);
     const sub = existsSync(subFile)
       ? (readJsonFile(subFile, 'sub-run summary') as SubrunSummary)
-      : planned ? await replayCrashedSubrun(dir, plannedSummary(runId, planned)) : null;
+      : planned ? await replayCrashedSubrun(layout.eventLogOf(subrunId), plannedSummary(runId, planned)) : null;
     if (sub) {
       mkdirSync(path.dirname(subFile), { recursive: true });
       writeJsonAtomic(subFile, { ...sub, status: 'crashed', reason });
@@ -150,7 +152,7 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null):
     const summary = readJsonFile(summaryFile, 'run summary') as RunSummary;
     const counts = emptyCounts();
     const subruns = summary.subruns.map((s) => {
-      const f = path.join(dir, s.id, 'summary.json');
+      const f = path.join(layout.subrunDir(s.id), 'summary.json');
       const sub = existsSync(f) ? (readJsonFile(f, 'sub-run summary') as SubrunSummary) : null;
       const stepCount = plan?.subruns.find((p) => p.id === s.id)?.steps.length ?? 0;
       if (sub) for (const [k, v] of Object.entries(sub.counts)) counts[k as keyof StatusCounts] += v;
@@ -165,8 +167,7 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null):
 
 // The crashed sub-run never wrote its summary: its steps are read back from steps.ldjson.
 // A step that ended keeps its status; one that started and never ended was `interrupted`.
-async function replayCrashedSubrun(dir: string, sub: SubrunSummary): Promise<SubrunSummary> {
-  const log = path.join(dir, 'steps.ldjson');
+async function replayCrashedSubrun(log: string, sub: SubrunSummary): Promise<SubrunSummary> {
   if (!existsSync(log)) return sub;
   const byIndex = new Map(sub.steps.map((st) => [st.index, { ...st }]));
   for await (const e of readEvents(log)) {

@@ -9,6 +9,7 @@ import { copyInputs } from '../records/inputs.js';
 import { writeFileDurable, writeJsonAtomic } from '../records/jsonFile.js';
 import { writePlanFile } from '../records/planFile.js';
 import { runDir, runsDir } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { acquireRunLock, type RunLock } from '../records/lock.js';
 import { emptyCounts, type RunSummary, type SubrunSummary } from '../records/recordTypes.js';
 import { reserveSize, reserveSpace, SPACE_RESERVE_FILE, type SpaceReserve } from '../records/spaceReserve.js';
@@ -16,7 +17,6 @@ import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '.
 import type { HostChoice } from '../workspace/host.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { ExecutionResult } from './executePlan.js';
-import type { JournalKeeper } from './journalKeeper.js';
 import type { RecoveryReport } from './recover.js';
 import type { ProgressEvent } from './runContext.js';
 import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js';
@@ -173,9 +173,10 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     let result: ExecutionResult;
     if (req.dryRun) {
       const subruns = plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
+      const layout = runFolderLayout(dir, plan.run_id);
       for (const s of subruns) {
-        mkdirSync(path.join(dir, s.id), { recursive: true });
-        writeJsonAtomic(path.join(dir, s.id, 'summary.json'), s);
+        mkdirSync(layout.subrunDir(s.id), { recursive: true });
+        writeJsonAtomic(path.join(layout.subrunDir(s.id), 'summary.json'), s);
       }
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false, fault: null };
     } else {
@@ -216,14 +217,14 @@ async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapte
   const { plan, root } = req;
   const runs = runsDir(root);
   let journal: ReturnType<Executor['openJournal']>;
-  let log: ReturnType<Executor['openEventLog']>;
+  let log: ReturnType<Executor['openRunEventLog']>;
   try {
     journal = x.openJournal(runs, plan.run_id, req.now, processes.cgroup);
   } catch (error) {
     return notStarted(reserve, error);
   }
   try {
-    log = x.openEventLog(path.join(dir, 'steps.ldjson'));
+    log = x.openRunEventLog(dir, plan.run_id);
   } catch (error) {
     try {
       journal.clear();
@@ -385,12 +386,12 @@ function stopIfSignalled(signal: AbortSignal, recovered: string | null): void {
 // lock is taken and the sysinfo snapshot runs rather than before either.
 async function loadExecutor() {
   const [plan, actuators, journal, recover, eventLog, processes] = await Promise.all([
-    import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/eventLog.js'),
+    import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/runEventLog.js'),
     import('./stepProcesses.js'),
   ]);
   return {
     executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
-    openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openEventLog: eventLog.openEventLog,
+    openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openRunEventLog: eventLog.openRunEventLog,
     openRunProcesses: processes.openRunProcesses,
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { AdapterError, RecordsUnwritableError, RunFault } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
 import { verifyExecutable } from './executableGuard.js';
 import { launch, type LaunchResult, type ScanRules } from './launch.js';
@@ -81,7 +82,7 @@ export interface SubrunOutcome {
  * own bug). `counts` is the running total for progress.
  */
 export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<SubrunOutcome> {
-  const dir = path.join(ctx.runDir, sub.id);
+  const dir = runFolderLayout(ctx.runDir, ctx.plan.run_id).subrunDir(sub.id);
   mkdirSync(path.join(dir, 'stdout'), { recursive: true });
   mkdirSync(path.join(dir, 'stderr'), { recursive: true });
   ctx.journal.setSubrun(sub.id);

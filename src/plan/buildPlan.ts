@@ -50,13 +50,13 @@ export function buildPlan(req: PlanRequest): Plan {
   const count = expansion.total;
   // subrunId's layout, checked once: the run id is the same for all, only the index changes.
   const idPrefix = `${req.runId}-s`;
-  const width = count > 0 ? subrunId(req.runId, count, count).length - idPrefix.length : 0;
+  const width = count > 0 ? subrunId(req.runId, count - 1, count).length - idPrefix.length : 0;
   const subruns: PlannedSubrun[] = [];
   for (let i = 0; i < count; i++) {
     const p = expansion.pointAt(i);
     subruns.push({
-      id: idPrefix + String(i + 1).padStart(width, '0'),
-      index: i + 1,
+      id: idPrefix + String(i).padStart(width, '0'),
+      index: i,
       seed: p.seed,
       point: p.point,
       margins: p.margins,

@@ -54,7 +54,6 @@ export function expandSteps(
       const params = { ...defaults, ...(step.params ?? {}), ...combo };
       const argv = buildArgv(executables[step.adapter]!, adapter, params);
       for (let r = 0; r < repeat; r++) {
-        k += 1;
         drafts.push({
           step_id: step.id,
           adapter: step.adapter,
@@ -65,12 +64,13 @@ export function expandSteps(
           expansion: k,
           expansions,
         });
+        k += 1;
       }
     }
   }
   return drafts.map((d, i) => ({
-    index: i + 1,
+    index: i,
     ...d,
-    log_name: stepLogName(i + 1, d.step_id, d.expansions > 1 ? d.expansion : undefined, drafts.length),
+    log_name: stepLogName(i, d.step_id, d.expansions > 1 ? d.expansion : undefined, drafts.length),
   }));
 }

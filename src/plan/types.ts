@@ -3,7 +3,7 @@ import type { EffectiveBounds } from '../safety/bounds.js';
 
 /** One invocation of a diagnostic inside a sub-run, with its final argv. */
 export interface PlannedStep {
-  /** 1-based position within the sub-run. */
+  /** Position within the sub-run, from 0 (the `NN` of its log names). */
   index: number;
   step_id: string;
   adapter: string;
@@ -12,7 +12,7 @@ export interface PlannedStep {
   argv: string[];
   timeout_s: number;
   on_fail: 'stop' | 'continue';
-  /** 1-based number of this invocation among those the flow step expands to (sweep × repeat). */
+  /** Number of this invocation among those the flow step expands to (sweep × repeat), from 0. */
   expansion: number;
   expansions: number;
   /** File name of its stdout/stderr logs: `NN_<step>[-k].log`. */
@@ -22,7 +22,7 @@ export interface PlannedStep {
 /** One margin point: a child sub-run of the parent run. */
 export interface PlannedSubrun {
   id: string;
-  /** 1-based, matching the `sNN` suffix of the id. */
+  /** Position in the plan from 0, matching the `sNN` suffix of the id. */
   index: number;
   seed: number;
   /** The swept values of this point before jitter, keyed by axis name (`rail` or `adapter:rail`). */

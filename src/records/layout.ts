@@ -1,6 +1,9 @@
 // Where every record of a run lives, as pure path and name helpers (no I/O):
-//   runs/<RUN_ID>/{plan.json, summary.json, sysinfo.json, inputs/}
-//   runs/<RUN_ID>/<SUBRUN_ID>/{summary.json, steps.ldjson, stdout/NN_<step>[-k].log, stderr/…}
+//   runs/<RUN_ID>/{plan.json, summary.json, sysinfo.json, report.md, report.html, inputs/}
+//   runs/<RUN_ID>/subruns/<RUN_ID>-sNN/{steps.ldjson, summary.json, stdout/NN_<step>[-k].log, stderr/…}
+// (SPEC §5.3). Sub-runs, steps and expansions are numbered from 0. Runs written in the earlier
+// layout (sub-run folders in the run folder, one run-level steps.ldjson) are found by
+// records/runFolderLayout.ts, which every reader uses.
 // Run and sub-run ids are validated before they become paths, so none can leave runs/.
 
 import { join } from 'node:path';
@@ -15,9 +18,10 @@ export const RECORD_FILES = {
   sysinfo: 'sysinfo.json',
 } as const;
 
-/** Folder names inside a run (`inputs`) or sub-run (`stdout`, `stderr`) folder. */
+/** Folder names inside a run (`inputs`, `subruns`) or sub-run (`stdout`, `stderr`) folder. */
 export const RECORD_DIRS = {
   inputs: 'inputs',
+  subruns: 'subruns',
   stdout: 'stdout',
   stderr: 'stderr',
 } as const;
@@ -57,7 +61,7 @@ export function randomHex6(): string {
   return randomBytes(3).toString('hex');
 }
 
-/** Makes the id of sub-run `index` (1-based) of `count`: `<RUN_ID>-sNN`, padded to the width `count` needs (at least 2). */
+/** Makes the id of sub-run `index` (0-based) of `count`: `<RUN_ID>-sNN`, padded to the width `count` needs (at least 2). */
 export function subrunId(runId: string, index: number, count: number): string {
   assertRunId(runId);
   assertPosition('sub-run index', index, count);
@@ -75,21 +79,31 @@ export function runDir(root: string, runId: string): string {
   return join(runsDir(root), runId);
 }
 
-/** The folder of one sub-run, inside its run's folder; throws UsageError for a malformed id. */
+/** The folder of one sub-run as a run writes it now (`<run>/subruns/<id>`); throws UsageError for a malformed id. */
 export function subrunDir(root: string, runId: string, subrunIdValue: string): string {
+  assertSubrunOf(runId, subrunIdValue);
+  return join(runDir(root, runId), RECORD_DIRS.subruns, subrunIdValue);
+}
+
+/** The folder of sub-run `subrunIdValue` inside the run folder `runFolder`, as a run writes it now. */
+export function subrunFolder(runFolder: string, subrunIdValue: string): string {
+  return join(runFolder, RECORD_DIRS.subruns, subrunIdValue);
+}
+
+/** Throws UsageError unless `subrunIdValue` is a sub-run id of run `runId`. */
+export function assertSubrunOf(runId: string, subrunIdValue: string): void {
   assertRunId(runId);
   if (!isSubrunId(subrunIdValue) || !subrunIdValue.startsWith(`${runId}-s`)) {
     throw new UsageError(
       `"${subrunIdValue}" is not a sub-run id of run ${runId}`,
-      `sub-run ids look like ${runId}-s01`,
+      `sub-run ids look like ${runId}-s00`,
     );
   }
-  return join(runDir(root, runId), subrunIdValue);
 }
 
 /**
- * Names the log of step `index` (as numbered in the plan) among `total` steps: `NN_<step>.log`,
- * or `NN_<step>-k.log` when `repeat` is given (the step repeats or has sweep expansions).
+ * Names the log of step `index` (as numbered in the plan, from 0) among `total` steps: `NN_<step>.log`,
+ * or `NN_<step>-k.log` when `repeat` is given (the step repeats or has sweep expansions; k from 0).
  * NN is padded to 2 digits or to the width `total` needs; unsafe characters in the id become `_`.
  */
 export function stepLogName(index: number, stepId: string, repeat?: number, total?: number): string {
@@ -103,7 +117,7 @@ export function stepLogName(index: number, stepId: string, repeat?: number, tota
 }
 
 function padNumber(n: number, count: number): string {
-  const width = Math.max(2, String(Math.max(count, n)).length);
+  const width = Math.max(2, String(Math.max(count - 1, n)).length);
   return String(n).padStart(width, '0');
 }
 
@@ -118,7 +132,7 @@ function assertRunId(runId: string): void {
 
 function assertPosition(what: string, index: number, count: number): void {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`${what}: count must be a positive integer, got ${count}`);
-  if (!Number.isInteger(index) || index < 1 || index > count) {
-    throw new RangeError(`${what} must be an integer from 1 to ${count}, got ${index}`);
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new RangeError(`${what} must be an integer from 0 to ${count - 1}, got ${index}`);
   }
 }

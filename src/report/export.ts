@@ -1,17 +1,19 @@
-// `road_runner export`: every step of every sub-run of a run as one table (SPEC §6, §9),
-// written as CSV, a JSON array or JUnit XML. Streams in two passes over steps.ldjson, so a
-// run of 100,000 steps exports in bounded memory.
+// `road_runner export`: every executed step of every sub-run of a run as one table (SPEC §6,
+// §9), written as CSV or a JSON array; or JUnit XML with every planned step. Streams in two
+// passes over the run's event logs (and, for JUnit, one more over plan.json's sub-run lines),
+// so a run of 100,000 steps exports in bounded memory. Either run folder layout is read.
 
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ExitCode, RrError, UsageError } from '../errors.js';
 import { RECORD_FILES } from '../records/layout.js';
+import { readPlannedSubruns } from '../records/planSubruns.js';
+import { hasEventLogs, runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { readJsonSkimmed } from './jsonSkim.js';
 import { BASE_COLUMNS, collectExportShape, streamExportRows, type ExportShape } from './exportRows.js';
 import { resolveRunFolder } from './runFolder.js';
 import { writeCsv, writeJson } from './tableWriters.js';
-import { writeJunit } from './junitWriter.js';
+import { writeJunit, type JunitContext } from './junitWriter.js';
 
 /** The export formats. */
 export type ExportFormat = 'csv' | 'json' | 'junit';
@@ -37,21 +39,70 @@ export async function exportRun(root: string, runId: string, format: ExportForma
     throw new UsageError(`unknown export format "${String(format)}"`, `use one of ${EXPORT_FORMATS.join(', ')}`);
   }
   const dir = resolveRunFolder(root, runId);
-  const unit = await readUnit(dir, runId);
+  const head = await readRunHead(dir, runId);
+  const layout = runFolderLayout(dir, runId);
   const warnings: string[] = [];
-  const stepsPath = join(dir, RECORD_FILES.steps);
-  const shape: ExportShape = existsSync(stepsPath)
-    ? await collectExportShape(stepsPath, { onTornLine: (text) => warnings.push(`${stepsPath}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })
-    : describeMissingSteps(stepsPath, unit.executedSteps);
-  const rows = existsSync(stepsPath) ? streamExportRows(stepsPath, runId, unit.unit, shape.columns) : emptyRows();
+  const logged = hasEventLogs(layout);
+  const shape: ExportShape = logged
+    ? await collectExportShape(layout, { onTornLine: (file, text) => warnings.push(`${file}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })
+    : describeMissingSteps(dir, head.executedSteps);
+  const planHead = format === 'junit' ? await readPlanHead(dir, runId) : null;
+  const rows = logged ? streamExportRows(layout, runId, head.unit, shape.columns) : emptyRows();
   if (format === 'csv') await writeCsv(rows, shape.columns, out);
   else if (format === 'json') await writeJson(rows, shape.columns, out);
-  else await writeJunit(rows, shape, runId, out);
+  else await writeJunit(rows, shape, junitContext(layout, runId, head, planHead!), out);
   return { rows: shape.rows, columns: shape.columns, warnings };
 }
 
-// The unit (and whether any step ran) from summary.json, without reading its sub-run list.
-async function readUnit(dir: string, runId: string): Promise<{ unit: string; executedSteps: number }> {
+interface RunHead {
+  unit: string;
+  executedSteps: number;
+  status: string;
+  reason: string | null;
+}
+
+interface PlanHead {
+  flow: string;
+  plannedSteps: number;
+}
+
+function junitContext(layout: RunFolderLayout, runId: string, head: RunHead, plan: PlanHead): JunitContext {
+  const planPath = join(layout.dir, RECORD_FILES.plan);
+  return {
+    runId,
+    flow: plan.flow,
+    planned: readPlannedSubruns(planPath),
+    plannedSteps: plan.plannedSteps,
+    runStatus: head.status,
+    runReason: head.reason,
+    stderrPath: (row) => (typeof row.stderr_log === 'string' ? join(layout.dir, row.stderr_log) : null),
+  };
+}
+
+// The flow and the number of planned steps: one pass over plan.json's sub-run lines.
+async function readPlanHead(dir: string, runId: string): Promise<PlanHead> {
+  const path = join(dir, RECORD_FILES.plan);
+  const fix = 'the JUnit export lists every planned step from plan.json; restore it from a copy, or export csv or json';
+  let plan: unknown;
+  try {
+    plan = await readJsonSkimmed(path, `plan of run ${runId}`, ['subruns']);
+  } catch (err) {
+    if (err instanceof RrError) throw new RrError(err.message, ExitCode.usage, fix);
+    throw err;
+  }
+  const flow = (plan as { flow?: unknown } | null)?.flow;
+  let plannedSteps = 0;
+  try {
+    for await (const sub of readPlannedSubruns(path)) plannedSteps += Array.isArray(sub?.steps) ? sub.steps.length : 0;
+  } catch (err) {
+    if (err instanceof RrError) throw new RrError(err.message, ExitCode.usage, fix);
+    throw err;
+  }
+  return { flow: typeof flow === 'string' && flow !== '' ? flow : 'flow', plannedSteps };
+}
+
+// The unit, status and reason (and whether any step ran) from summary.json, without reading its sub-run list.
+async function readRunHead(dir: string, runId: string): Promise<RunHead> {
   let summary: unknown;
   try {
     summary = await readJsonSkimmed(join(dir, RECORD_FILES.summary), `summary of run ${runId}`, ['subruns']);
@@ -62,14 +113,19 @@ async function readUnit(dir: string, runId: string): Promise<{ unit: string; exe
     }
     throw err;
   }
-  const s = summary as { unit?: unknown; counts?: Record<string, unknown> } | null;
+  const s = summary as { unit?: unknown; counts?: Record<string, unknown>; status?: unknown; reason?: unknown } | null;
   const executed = Object.entries(s?.counts ?? {}).reduce((n, [k, v]) => n + (k === 'skipped' ? 0 : Number(v) || 0), 0);
-  return { unit: typeof s?.unit === 'string' ? s.unit : '', executedSteps: executed };
+  return {
+    unit: typeof s?.unit === 'string' ? s.unit : '',
+    executedSteps: executed,
+    status: typeof s?.status === 'string' ? s.status : 'unknown',
+    reason: typeof s?.reason === 'string' && s.reason !== '' ? s.reason : null,
+  };
 }
 
-function describeMissingSteps(stepsPath: string, executedSteps: number): ExportShape {
+function describeMissingSteps(dir: string, executedSteps: number): ExportShape {
   if (executedSteps > 0) {
-    throw new RrError(`event log not found: ${stepsPath} (the summary counts ${executedSteps} executed steps)`, ExitCode.usage,
+    throw new RrError(`no event log (steps.ldjson) in ${dir} (the summary counts ${executedSteps} executed steps)`, ExitCode.usage,
       'restore steps.ldjson from a copy; without it the steps of this run cannot be exported');
   }
   return { columns: [...BASE_COLUMNS], rows: 0, byStatus: {}, durationMs: 0 };

@@ -1,12 +1,16 @@
 // The rows of an export: one per executed step (a step_end event), joined with the
-// step_start of the same sub-run and index for its params and margins. Two streaming passes
-// over steps.ldjson: the first learns the column set (and totals), the second yields rows.
+// step_start of the same sub-run and index for its params, margins, seed and log name. Two
+// streaming passes over the run's event logs (one per sub-run, or the single file of the
+// earlier layout): the first learns the column set (and totals), the second yields rows.
 // Only the steps started but not yet ended are held in memory.
 
-import { readEvents } from '../records/eventReader.js';
+import { readRunEvents, type ReadRunEventsOptions, type RunFolderLayout } from '../records/runFolderLayout.js';
 
 /** The fixed leading columns of every export (SPEC §9), in order. */
-export const BASE_COLUMNS = ['run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at'] as const;
+export const BASE_COLUMNS = [
+  'run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at',
+  'seed', 'error', 'stdout_log', 'stderr_log',
+] as const;
 
 /** A cell of an export row. */
 export type ExportValue = string | number | boolean | null;
@@ -24,6 +28,8 @@ export interface ExportRow {
   values: ExportValue[];
   error: string | null;
   signal: string | null;
+  /** The log name of the step (`NN_<step>[-k].log`), null when no step_start recorded it. */
+  logName: string | null;
 }
 
 /** Position of each column in a row (`columnIndex(columns).get('status')`). */
@@ -32,19 +38,17 @@ export function indexColumns(columns: string[]): Map<string, number> {
 }
 
 /** Options of the passes. */
-export interface PassOptions {
-  onTornLine?: (text: string) => void;
-}
+export type PassOptions = ReadRunEventsOptions;
 
 /** First pass: every margin, param and metric name (each group sorted), and the totals. */
-export async function collectExportShape(stepsPath: string, options: PassOptions = {}): Promise<ExportShape> {
+export async function collectExportShape(layout: RunFolderLayout, options: PassOptions = {}): Promise<ExportShape> {
   const margins = new Set<string>();
   const params = new Set<string>();
   const metrics = new Set<string>();
   const byStatus: Record<string, number> = {};
   let rows = 0;
   let durationMs = 0;
-  for await (const e of readEvents(stepsPath, { onTornLine: options.onTornLine })) {
+  for await (const e of readRunEvents(layout, options)) {
     if (e.event === 'step_start') {
       for (const k of keysOf(e.margins)) margins.add(k);
       for (const k of keysOf(e.params)) params.add(k);
@@ -66,28 +70,32 @@ export async function collectExportShape(stepsPath: string, options: PassOptions
 }
 
 /** Second pass: the rows in file order, each with every column (null where a step has no value). */
-export async function* streamExportRows(stepsPath: string, runId: string, unit: string, columns: string[]): AsyncGenerator<ExportRow> {
+export async function* streamExportRows(layout: RunFolderLayout, runId: string, unit: string, columns: string[]): AsyncGenerator<ExportRow> {
   const index = indexColumns(columns);
-  const open = new Map<string, { margins: unknown; params: unknown }>();
-  for await (const e of readEvents(stepsPath)) {
+  const open = new Map<string, { margins: unknown; params: unknown; seed: unknown; logName: string | null }>();
+  for await (const e of readRunEvents(layout)) {
     const key = `${String(e.subrun_id)}#${String(e.index)}`;
     if (e.event === 'step_start') {
-      open.set(key, { margins: e.margins, params: e.params });
+      open.set(key, { margins: e.margins, params: e.params, seed: e.seed, logName: safeLogName(e.log_name) });
       continue;
     }
     if (e.event !== 'step_end') continue;
     const start = open.get(key);
     open.delete(key);
+    const subrunId = typeof e.subrun_id === 'string' ? e.subrun_id : null;
+    const logName = start?.logName ?? null;
+    const logPath = (stream: 'stdout' | 'stderr') => (subrunId !== null && logName !== null ? layout.stepLogPath(subrunId, stream, logName) : null);
     const values: ExportValue[] = [
       typeof e.run_id === 'string' ? e.run_id : runId, asValue(e.subrun_id), unit, asValue(e.index), asValue(e.step_id),
       asValue(e.adapter), asValue(e.status), asValue(e.exit_code), asValue(e.duration_ms), asValue(e.started_at), asValue(e.ended_at),
+      asValue(start?.seed), asValue(e.error), logPath('stdout'), logPath('stderr'),
     ];
     values.length = columns.length;
     values.fill(null, BASE_COLUMNS.length);
     copyPrefixed(values, index, 'margin_', start?.margins);
     copyPrefixed(values, index, 'param_', start?.params);
     copyPrefixed(values, index, 'metric_', e.metrics);
-    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null };
+    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName };
   }
 }
 
@@ -104,6 +112,11 @@ function asValue(v: unknown): ExportValue {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   return JSON.stringify(v);
+}
+
+// A log name is a plain file name; anything else (edited records) gets no path.
+function safeLogName(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' && value !== '.' && value !== '..' && !value.includes('/') && !value.includes('\\') ? value : null;
 }
 
 function keysOf(value: unknown): string[] {

@@ -1,83 +1,160 @@
-// JUnit XML of an export, as Jenkins and GitLab read it: a <testsuite> per sub-run and a
-// <testcase> per step; failed steps carry <failure>, timeouts, errors and interruptions
-// carry <error>. Streams: only the test cases of the current sub-run are held.
+// JUnit XML of an export, as Jenkins and GitLab read it: a <testsuite> per planned sub-run
+// and a <testcase> per PLANNED step. A step that ran carries <failure> (failed) or <error>
+// (timeout, error, interrupted) and the tail of its stderr in <system-out>; a step that never
+// ran (skipped after a failure, or its sub-run never started) carries <skipped/> with why.
+// The classname names the flow, the step and the swept point
+// (`sample_flow.smoke.vcore_mv=900.freq_mhz=2000`), never the run, so CI keeps one history
+// per margin point across runs. Streams: the planned sub-runs and the executed rows are
+// merged in plan order; only the current sub-run's cases are held.
 
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { indexColumns, type ExportRow, type ExportShape, type ExportValue } from './exportRows.js';
+import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
+import { type ExportRow, type ExportShape, type ExportValue } from './exportRows.js';
+import { readTail } from './tail.js';
+
+/** Lines and bytes of a step's stderr kept in <system-out>. */
+export const JUNIT_STDERR_TAIL = { lines: 40, bytes: 8 * 1024 } as const;
+
+/** What the JUnit writer needs besides the rows. */
+export interface JunitContext {
+  runId: string;
+  flow: string;
+  /** The planned sub-runs in plan order. */
+  planned: AsyncIterable<PlannedSubrun>;
+  /** Number of planned steps over all sub-runs. */
+  plannedSteps: number;
+  /** Status and reason of the run, said of sub-runs that never started. */
+  runStatus: string;
+  runReason: string | null;
+  /** Absolute path of a step's log (stderr), null when unknown. */
+  stderrPath: (row: Named) => string | null;
+}
 
 /** Writes rows as JUnit XML; does not end `out`. */
-export async function writeJunit(rows: AsyncIterable<ExportRow>, shape: ExportShape, runId: string, out: Writable): Promise<void> {
-  await pipeline(Readable.from(toJunitText(rows, shape, runId)), out, { end: false });
+export async function writeJunit(rows: AsyncIterable<ExportRow>, shape: ExportShape, ctx: JunitContext, out: Writable): Promise<void> {
+  await pipeline(Readable.from(toJunitText(rows, shape, ctx)), out, { end: false });
 }
 
-interface Suite {
-  name: string;
-  cases: string[];
-  failures: number;
-  errors: number;
-  durationMs: number;
-  timestamp: string | null;
-  properties: [string, string][];
+/** A row as column name → value. */
+export type Named = Record<string, ExportValue>;
+
+/** The classname of a planned step: `<flow>.<step>.<axis=value>…` (`nominal` for a point with no axis). */
+export function junitClassname(flow: string, stepId: string, point: Record<string, number> | undefined): string {
+  return [classPart(flow), classPart(stepId), ...pointParts(point)].join('.');
 }
 
-async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, runId: string): AsyncGenerator<string> {
+/** The testsuite name of a sub-run: `<flow>.<axis=value>…`, stable across runs like the classnames. */
+export function junitSuiteName(flow: string, point: Record<string, number> | undefined): string {
+  return [classPart(flow), ...pointParts(point)].join('.');
+}
+
+function pointParts(point: Record<string, number> | undefined): string[] {
+  const parts = Object.entries(point ?? {}).map(([axis, value]) => `${classPart(axis)}=${classPart(String(value))}`);
+  return parts.length > 0 ? parts : ['nominal'];
+}
+
+/** The testcase name of a planned step: its log name without `.log` (`00_smoke`, `01_patterns-1`). */
+export function junitCaseName(step: Pick<PlannedStep, 'log_name' | 'index' | 'step_id'>): string {
+  return typeof step.log_name === 'string' ? step.log_name.replace(/\.log$/, '') : `${String(step.index).padStart(2, '0')}_${step.step_id}`;
+}
+
+// Dots separate Jenkins' package levels: a dot inside a name or value becomes `_`.
+function classPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_:=+-]/g, '_');
+}
+
+async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, ctx: JunitContext): AsyncGenerator<string> {
   const failures = shape.byStatus.failed ?? 0;
   const errors = shape.rows - failures - (shape.byStatus.passed ?? 0);
+  const skipped = Math.max(0, ctx.plannedSteps - shape.rows);
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
-  yield `<testsuites name="${escapeXml(`road_runner ${runId}`)}" tests="${shape.rows}" failures="${failures}" errors="${errors}" time="${seconds(shape.durationMs)}">\n`;
-  const index = indexColumns(shape.columns);
-  let suite: Suite | null = null;
-  for await (const row of rows) {
-    const named = nameValues(row.values, shape.columns);
-    const name = String(named.subrun_id ?? '');
-    if (suite === null || suite.name !== name) {
-      if (suite) yield formatSuite(suite);
-      suite = openSuite(name, named, index);
+  yield `<testsuites name="${escapeXml(`road_runner ${ctx.flow}`)}" tests="${ctx.plannedSteps}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(shape.durationMs)}">\n`;
+  const rowIter = rows[Symbol.asyncIterator]();
+  let next = await pull(rowIter, shape.columns);
+  for await (const sub of ctx.planned) {
+    // Rows of sub-runs before this one in plan order that were not matched are stale (a crashed attempt): dropped.
+    while (next !== null && compareIds(String(next.named.subrun_id ?? ''), sub.id) < 0) next = await pull(rowIter, shape.columns);
+    const byIndex = new Map<number, { named: Named; row: ExportRow }>();
+    while (next !== null && next.named.subrun_id === sub.id) {
+      if (typeof next.named.step_index === 'number') byIndex.set(next.named.step_index, next);
+      next = await pull(rowIter, shape.columns);
     }
-    suite.cases.push(formatCase(named, row, suite));
+    yield await formatSuite(sub, byIndex, ctx);
   }
-  if (suite) yield formatSuite(suite);
   yield '</testsuites>\n';
 }
 
-type Named = Record<string, ExportValue>;
-
-function nameValues(values: ExportValue[], columns: string[]): Named {
+async function pull(it: AsyncIterator<ExportRow>, columns: string[]): Promise<{ named: Named; row: ExportRow } | null> {
+  const r = await it.next();
+  if (r.done) return null;
   const named: Named = {};
-  columns.forEach((c, i) => (named[c] = values[i] ?? null));
-  return named;
+  columns.forEach((c, i) => (named[c] = r.value.values[i] ?? null));
+  return { named, row: r.value };
 }
 
-function openSuite(name: string, v: Named, index: Map<string, number>): Suite {
-  const properties: [string, string][] = [['run_id', String(v.run_id ?? '')], ['unit', String(v.unit ?? '')]];
-  for (const column of index.keys()) {
-    if (column.startsWith('margin_') && v[column] !== null) properties.push([column, String(v[column])]);
+// Sub-run ids of one run differ only in their index; a longer id has the larger index.
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+async function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; row: ExportRow }>, ctx: JunitContext): Promise<string> {
+  const cases: string[] = [];
+  let failures = 0;
+  let errors = 0;
+  let skipped = 0;
+  let durationMs = 0;
+  let timestamp: string | null = null;
+  let stopper: string | null = null;
+  for (const step of sub.steps) {
+    const head = `    <testcase classname="${escapeXml(junitClassname(ctx.flow, step.step_id, sub.point))}" name="${escapeXml(junitCaseName(step))}"`;
+    const hit = ran.get(step.index);
+    if (!hit) {
+      skipped += 1;
+      const why = ran.size === 0 ? neverStarted(sub.id, ctx) : stopper ?? 'not run: the sub-run ended before this step';
+      cases.push(`${head} time="0.000">\n      <skipped message="${escapeXml(why)}"/>\n    </testcase>\n`);
+      continue;
+    }
+    const { named, row } = hit;
+    const duration = typeof named.duration_ms === 'number' ? named.duration_ms : 0;
+    durationMs += duration;
+    if (timestamp === null && typeof named.started_at === 'string') timestamp = named.started_at;
+    const status = String(named.status);
+    let body = '';
+    if (status !== 'passed') {
+      const reason = describeReason(named, row);
+      if (status === 'failed') {
+        failures += 1;
+        body += `      <failure type="failed" message="${escapeXml(reason)}">${escapeXml(reason)}</failure>\n`;
+      } else {
+        errors += 1;
+        body += `      <error type="${escapeXml(status)}" message="${escapeXml(reason)}">${escapeXml(reason)}</error>\n`;
+      }
+      if (step.on_fail === 'stop' || status === 'interrupted') {
+        stopper = `not run: step ${junitCaseName(step)} ended ${status}${status === 'interrupted' ? '' : ' and stops its sub-run (on_fail: stop)'}`;
+      }
+    }
+    body += await systemOut(ctx.stderrPath(named));
+    cases.push(body === '' ? `${head} time="${seconds(duration)}"/>\n` : `${head} time="${seconds(duration)}">\n${body}    </testcase>\n`);
   }
-  const started = v.started_at;
-  return { name, cases: [], failures: 0, errors: 0, durationMs: 0, timestamp: typeof started === 'string' ? started : null, properties };
+  const props = [['run_id', ctx.runId], ['subrun_id', sub.id], ...Object.entries(sub.margins ?? {}).map(([k, v]) => [`margin_${k}`, String(v)])]
+    .map(([k, v]) => `      <property name="${escapeXml(k!)}" value="${escapeXml(v!)}"/>\n`).join('');
+  return `  <testsuite name="${escapeXml(junitSuiteName(ctx.flow, sub.point))}" tests="${sub.steps.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(durationMs)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}>\n`
+    + `    <properties>\n${props}    </properties>\n${cases.join('')}  </testsuite>\n`;
 }
 
-function formatCase(v: Named, row: ExportRow, suite: Suite): string {
-  const duration = typeof v.duration_ms === 'number' ? v.duration_ms : 0;
-  suite.durationMs += duration;
-  const index = String(v.step_index ?? '').padStart(2, '0');
-  const head = `    <testcase classname="${escapeXml(suite.name)}" name="${escapeXml(`${index} ${String(v.step_id ?? '')}`)}" time="${seconds(duration)}">`;
-  const status = String(v.status);
-  if (status === 'passed') return `${head}</testcase>\n`;
-  const reason = describeReason(v, row);
-  if (status === 'failed') {
-    suite.failures += 1;
-    return `${head}\n      <failure type="failed" message="${escapeXml(reason)}">${escapeXml(reason)}</failure>\n    </testcase>\n`;
-  }
-  suite.errors += 1;
-  return `${head}\n      <error type="${escapeXml(status)}" message="${escapeXml(reason)}">${escapeXml(reason)}</error>\n    </testcase>\n`;
+function neverStarted(subrunId: string, ctx: JunitContext): string {
+  const reason = ctx.runReason ? `: ${ctx.runReason.length > 300 ? `${ctx.runReason.slice(0, 300)}…` : ctx.runReason}` : '';
+  return `not run: sub-run ${subrunId} never started (run ${ctx.runStatus}${reason})`;
 }
 
-function formatSuite(s: Suite): string {
-  const props = s.properties.map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>\n`).join('');
-  return `  <testsuite name="${escapeXml(s.name)}" tests="${s.cases.length}" failures="${s.failures}" errors="${s.errors}" skipped="0" time="${seconds(s.durationMs)}"${s.timestamp ? ` timestamp="${escapeXml(s.timestamp)}"` : ''}>\n`
-    + `    <properties>\n${props}    </properties>\n${s.cases.join('')}  </testsuite>\n`;
+// The end of a step's stderr, bounded; nothing when the log is empty or missing.
+async function systemOut(path: string | null): Promise<string> {
+  if (path === null) return '';
+  const tail = await readTail(path, { maxLines: JUNIT_STDERR_TAIL.lines, maxBytes: JUNIT_STDERR_TAIL.bytes });
+  if (tail.missing || tail.lines.length === 0) return '';
+  const text = `${tail.truncated ? '[… earlier stderr in the log]\n' : ''}${tail.lines.join('\n')}`;
+  return `      <system-out>${escapeXml(text, false)}</system-out>\n`;
 }
 
 // What went wrong with a step, in one line: status, exit code or signal, and the error text.
@@ -90,15 +167,20 @@ function describeReason(v: Named, row: ExportRow): string {
   return parts.join('');
 }
 
-/** Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold. */
-export function escapeXml(text: string): string {
-  return text
+/**
+ * Escapes text for XML attributes (the default: newlines and tabs as character references)
+ * or element content (`attribute` false: they stay); drops characters XML 1.0 cannot hold.
+ */
+export function escapeXml(text: string, attribute = true): string {
+  const escaped = text
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
+    .replace(/'/g, '&apos;');
+  if (!attribute) return escaped.replace(/\r/g, '&#13;');
+  return escaped
     .replace(/\n/g, '&#10;')
     .replace(/\r/g, '&#13;')
     .replace(/\t/g, '&#9;');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../records/jsonFile.js';
 import { loadRunRecords } from './runData.js';
 import { scanSteps } from './stepScan.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { buildReportView, REPORT_LIMITS } from './viewModel.js';
 import { renderTemplate } from './templates.js';
 
@@ -31,11 +32,11 @@ export interface RenderResult {
  */
 export async function renderReports(root: string, runId: string): Promise<RenderResult> {
   const records = await loadRunRecords(root, runId);
-  const scan = await scanSteps(records.dir, { rows: REPORT_LIMITS.steps, failures: REPORT_LIMITS.failures, marginIssues: REPORT_LIMITS.marginIssues });
+  const scan = await scanSteps(runFolderLayout(records.dir, records.runId), { rows: REPORT_LIMITS.steps, failures: REPORT_LIMITS.failures, marginIssues: REPORT_LIMITS.marginIssues });
   const problems = [...records.issues.problems, ...scan.problems];
   const warnings = [...records.issues.warnings, ...scan.warnings];
   if (!scan.found && records.summary && hasRunSteps(records.summary.counts)) {
-    problems.push(`${join(records.dir, 'steps.ldjson')} is missing although the summary counts executed steps — the step table and failure details are empty; restore the file from a copy`);
+    problems.push(`the event logs (steps.ldjson) of ${records.dir} are missing although the summary counts executed steps — the step table and failure details are empty; restore the file from a copy`);
   }
   const view = await buildReportView(root, records, scan);
   const context = { ...view, problems, warnings };

@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { RrError, ExitCode } from '../errors.js';
-import { RECORD_FILES, subrunDir } from '../records/layout.js';
+import { RECORD_FILES, assertSubrunOf, runDir } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { readJsonFile } from '../records/jsonFile.js';
 import type { RunStatus, RunSummary, SubrunSummary } from '../records/recordTypes.js';
 import type { Plan } from '../plan/types.js';
@@ -127,9 +128,11 @@ export function listAxisViews(plan: Plan | null, subruns: SubrunEntry[]): AxisVi
 /** Why some sub-runs were aborted or crashed, read from their own summaries (at most `limit`). */
 export function readSubrunReasons(root: string, runId: string, ids: string[], limit: number): Map<string, string> {
   const reasons = new Map<string, string>();
+  const layout = runFolderLayout(runDir(root, runId), runId);
   for (const id of ids.slice(0, limit)) {
     try {
-      const value = readJsonFile(join(subrunDir(root, runId, id), RECORD_FILES.summary), `summary of sub-run ${id}`) as Partial<SubrunSummary>;
+      assertSubrunOf(runId, id);
+      const value = readJsonFile(join(layout.subrunDir(id), RECORD_FILES.summary), `summary of sub-run ${id}`) as Partial<SubrunSummary>;
       if (typeof value?.reason === 'string' && value.reason !== '') reasons.set(id, value.reason);
     } catch {
       // A missing sub-run summary only loses the reason; the status is in the parent summary.

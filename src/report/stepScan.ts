@@ -2,10 +2,7 @@
 // steps, the worst step of each sub-run, the first rows of the steps table and the first
 // failures. Memory grows with the number of sub-runs, never with the number of steps.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { RECORD_FILES } from '../records/layout.js';
-import { readEvents } from '../records/eventReader.js';
+import { hasEventLogs, readRunEvents, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { RrError } from '../errors.js';
 import { isFailureStatus, pickWorseStatus, type EndedStepStatus } from './outcome.js';
 
@@ -55,11 +52,10 @@ export interface ScanLimits {
   marginIssues: number;
 }
 
-/** Streams a run's steps.ldjson and aggregates it within the limits. */
-export async function scanSteps(runFolder: string, limits: ScanLimits): Promise<StepScan> {
-  const path = join(runFolder, RECORD_FILES.steps);
+/** Streams a run's event logs (every sub-run's steps.ldjson, in order) and aggregates them within the limits. */
+export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Promise<StepScan> {
   const scan: StepScan = {
-    found: existsSync(path), counts: { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0 }, total: 0,
+    found: hasEventLogs(layout), counts: { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0 }, total: 0,
     rows: [], failures: [], failuresTotal: 0, bySubrun: new Map(), marginIssues: [], marginIssuesTotal: 0,
     metricNames: [], warnings: [], problems: [],
   };
@@ -67,7 +63,7 @@ export async function scanSteps(runFolder: string, limits: ScanLimits): Promise<
   const metricNames = new Set<string>();
   const open = new Map<string, { log_name: string | null; step_id: string; adapter: string }>();
   try {
-    for await (const e of readEvents(path, { onTornLine: (text) => scan.warnings.push(`${path}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })) {
+    for await (const e of readRunEvents(layout, { onTornLine: (path, text) => scan.warnings.push(`${path}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })) {
       const subrun = String(e.subrun_id ?? '');
       if (e.event === 'step_start') {
         open.set(`${subrun}#${String(e.index)}`, { log_name: asString(e.log_name), step_id: String(e.step_id ?? ''), adapter: String(e.adapter ?? '') });

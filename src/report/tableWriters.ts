@@ -11,11 +11,19 @@ export async function writeCsv(rows: AsyncIterable<ExportRow>, columns: string[]
   const stringifier = stringify({
     header: true,
     columns,
-    cast: { boolean: (value: boolean) => String(value) },
+    cast: { boolean: (value: boolean) => String(value), string: neutraliseFormula },
     record_delimiter: 'unix',
   });
   // Rows are arrays in column order: no key lookups, and a column name with a dot is never read as a path.
   await pipeline(Readable.from(toArrays(rows), { objectMode: true }), stringifier, out, { end: false });
+}
+
+/**
+ * A text cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+ * return first) gets a leading apostrophe, so it is shown as text. Numbers are not text cells.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 async function* toArrays(rows: AsyncIterable<ExportRow>): AsyncGenerator<ExportValue[]> {

@@ -4,7 +4,8 @@
 
 import { basename, join } from 'node:path';
 import type { RunSummary } from '../records/recordTypes.js';
-import { subrunDir } from '../records/layout.js';
+import { assertSubrunOf, runDir } from '../records/layout.js';
+import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { formatDuration, formatPairs, showValue } from './format.js';
 import { classifySubrun, OUTCOMES, type SubrunOutcome } from './outcome.js';
 import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords } from './runData.js';
@@ -134,15 +135,18 @@ async function readLogTails(root: string, runId: string, row: StepRow): Promise<
     return { stderr: none('', why), stdout: none('', why) };
   }
   let dir: string;
+  let layout: RunFolderLayout;
   try {
-    dir = subrunDir(root, runId, row.subrun_id);
+    assertSubrunOf(runId, row.subrun_id);
+    layout = runFolderLayout(runDir(root, runId), runId);
+    dir = layout.subrunDir(row.subrun_id);
   } catch {
     const why = `sub-run id ${JSON.stringify(row.subrun_id)} is not one of run ${runId}`;
     return { stderr: none('', why), stdout: none('', why) };
   }
   const read = async (stream: 'stderr' | 'stdout') => ({
     ...(await readTail(join(dir, stream, row.log_name!), { maxLines: REPORT_LIMITS.tailLines })),
-    file: `${row.subrun_id}/${stream}/${row.log_name}`,
+    file: layout.stepLogPath(row.subrun_id, stream, row.log_name!),
   });
   return { stderr: await read('stderr'), stdout: await read('stdout') };
 }

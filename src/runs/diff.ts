@@ -3,9 +3,10 @@
 // occurrence, metrics by name. steps.ldjson is streamed, A then B, keeping only A's numeric
 // metrics of matched steps; each is dropped as soon as B's counterpart goes by.
 
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { RrError } from '../errors.js';
-import { CorruptEventLogError, readEvents } from '../records/eventReader.js';
+import { CorruptEventLogError } from '../records/eventReader.js';
+import { hasEventLogs, readRunEvents, runFolderLayout } from '../records/runFolderLayout.js';
 import { RECORD_FILES } from '../records/layout.js';
 import { MetricStore, packStepKey, readNumericMetrics } from './metricStore.js';
 import { addToTally, startTally, summarizeMetric, type MetricSummary, type MetricTally } from './metricTally.js';
@@ -145,7 +146,7 @@ function comparePair(dirA: string, dirB: string, p: { key: string; a: PointOutco
 
 // The steps of a sub-run from its summary (whose status also replaces the parent's record of it).
 function readSubrunSteps(dir: string, outcome: PointOutcome, warnings: string[]): StepLike[] | null {
-  const read = readSubrunSummary(join(dir, outcome.subrun_id, RECORD_FILES.summary));
+  const read = readSubrunSummary(join(runFolderLayout(dir, basename(dir)).subrunDir(outcome.subrun_id), RECORD_FILES.summary));
   if (!read.ok) {
     warnings.push(`sub-run ${outcome.subrun_id}: steps not compared: ${read.problem}`);
     return null;
@@ -196,9 +197,13 @@ interface StepEndLite {
 
 // Calls `onStepEnd` for each step_end of a run's steps.ldjson; false when none could be read.
 async function streamStepEnds(side: RunSide, warnings: string[], onStepEnd: (e: StepEndLite) => void): Promise<boolean> {
-  const path = join(side.dir, RECORD_FILES.steps);
+  const layout = runFolderLayout(side.dir, side.run_id);
+  if (!hasEventLogs(layout)) {
+    warnings.push(`run ${side.run_id}: metrics not compared: no ${RECORD_FILES.steps} in ${side.dir}`);
+    return false;
+  }
   try {
-    const events = readEvents(path, { onTornLine: () => warnings.push(`run ${side.run_id}: torn last line of ${RECORD_FILES.steps} skipped`) });
+    const events = readRunEvents(layout, { onTornLine: (file) => warnings.push(`run ${side.run_id}: torn last line of ${relative(side.dir, file)} skipped`) });
     for await (const e of events) {
       if (e.event !== 'step_end' || typeof e.subrun_id !== 'string' || typeof e.index !== 'number') continue;
       onStepEnd({ subrun_id: e.subrun_id, index: e.index, metrics: e.metrics });

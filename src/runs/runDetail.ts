@@ -1,9 +1,10 @@
 // Everything `runs show` says about one run: the parent summary, one row per sub-run (from
 // the sub-run summaries, falling back to the parent's list), and which reports exist.
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSubrunId, RECORD_FILES, runsDir } from '../records/layout.js';
+import { RECORD_DIRS, RECORD_FILES, runsDir } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import type { RunSummary, StatusCounts } from '../records/recordTypes.js';
 import { readRunActivity } from './activity.js';
 import { describeRun, type RunListing } from './catalog.js';
@@ -46,7 +47,7 @@ export function showRun(root: string, id: string): RunDetail {
     summary,
     subruns: collectSubrunRows(entry.path, id, summary),
     reports: REPORT_FILES.map((f) => join(entry.path, f)).filter(isRegularFile),
-    records: [RECORD_FILES.plan, RECORD_FILES.summary, RECORD_FILES.steps, RECORD_FILES.sysinfo, 'inputs']
+    records: [RECORD_FILES.plan, RECORD_FILES.summary, RECORD_FILES.steps, RECORD_FILES.sysinfo, RECORD_DIRS.inputs, RECORD_DIRS.subruns]
       .map((f) => join(entry.path, f))
       .filter((p) => lstatKind(p) !== null),
   };
@@ -58,11 +59,10 @@ export function collectSubrunRows(dir: string, runId: string, summary: RunSummar
   for (const s of Array.isArray(summary?.subruns) ? summary.subruns : []) {
     if (typeof s?.id === 'string') listed.set(s.id, s);
   }
+  const layout = runFolderLayout(dir, runId);
   const ids = new Set(listed.keys());
-  for (const name of safeReaddir(dir)) {
-    if (isSubrunId(name) && name.startsWith(`${runId}-s`) && lstatKind(join(dir, name)) === 'folder') ids.add(name);
-  }
-  return [...ids].sort().map((subId) => describeSubrun(join(dir, subId), subId, listed.get(subId)));
+  for (const name of layout.listSubrunIds()) ids.add(name);
+  return [...ids].sort().map((subId) => describeSubrun(layout.subrunDir(subId), subId, listed.get(subId)));
 }
 
 function describeSubrun(subDir: string, id: string, listed: RunSummary['subruns'][number] | undefined): SubrunRow {
@@ -81,13 +81,6 @@ function describeSubrun(subDir: string, id: string, listed: RunSummary['subruns'
   };
 }
 
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
 
 function isRegularFile(path: string): boolean {
   return lstatKind(path) === 'file';

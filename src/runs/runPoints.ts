@@ -2,9 +2,9 @@
 // summary (one small list), with sub-run summaries filling in what it lacks. Steps are not
 // loaded here; the diff reads them one matched sub-run at a time.
 
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { isSubrunId, RECORD_FILES } from '../records/layout.js';
+import { RECORD_FILES } from '../records/layout.js';
+import { runFolderLayout } from '../records/runFolderLayout.js';
 import { readRunSummary, readSubrunSummary } from './recordRead.js';
 import { resolveRunFolder } from './runFolders.js';
 
@@ -57,24 +57,15 @@ export function loadRunPoints(root: string, id: string): RunPoints {
   } else {
     warnings.push(`run ${id}: ${summary.problem}; points taken from the sub-run summaries`);
   }
-  for (const name of listSubrunFolders(dir, id)) {
+  const layout = runFolderLayout(dir, id);
+  for (const name of layout.listSubrunIds()) {
     if (byId.has(name)) continue;
-    const sub = readSubrunSummary(join(dir, name, RECORD_FILES.summary));
+    const sub = readSubrunSummary(join(layout.subrunDir(name), RECORD_FILES.summary));
     if (sub.ok) byId.set(name, { subrun_id: name, point: sub.value.point, status: sub.value.status });
     else warnings.push(`run ${id}: sub-run ${name} skipped: ${sub.problem}`);
   }
   const points = [...byId.values()].sort((x, y) => (x.subrun_id < y.subrun_id ? -1 : x.subrun_id > y.subrun_id ? 1 : 0));
   return { side, points, warnings };
-}
-
-function listSubrunFolders(dir: string, runId: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && isSubrunId(d.name) && d.name.startsWith(`${runId}-s`))
-      .map((d) => d.name);
-  } catch {
-    return [];
-  }
 }
 
 function isPoint(value: unknown): value is Record<string, number> {

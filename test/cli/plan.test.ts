@@ -58,12 +58,12 @@ describe('plan on the sample workspace', () => {
     expect(plan.subruns).toHaveLength(27);
     plan.subruns.forEach((s, i) => {
       expect(Object.keys(s)).toEqual(expect.arrayContaining(['id', 'index', 'seed', 'margins', 'steps']));
-      expect(s.id).toBe(`${runId}-s${String(i + 1).padStart(2, '0')}`);
-      expect(s.index).toBe(i + 1);
+      expect(s.id).toBe(`${runId}-s${String(i).padStart(2, '0')}`);
+      expect(s.index).toBe(i);
       expect(Object.keys(s.margins).sort()).toEqual(['freq_mhz', 'vcore_mv']);
       expect(s.adapter_margins).toEqual({ 'mem-test': { vddq_mv: 1200 } });
       expect(s.steps.map((st) => [st.index, st.step_id, st.adapter])).toEqual([
-        [1, 'smoke', 'cpu-smoke'], [2, 'patterns', 'cpu-smoke'], [3, 'patterns', 'cpu-smoke'], [4, 'memory', 'mem-test'],
+        [0, 'smoke', 'cpu-smoke'], [1, 'patterns', 'cpu-smoke'], [2, 'patterns', 'cpu-smoke'], [3, 'memory', 'mem-test'],
       ]);
     });
     const smoke = plan.subruns[0]!.steps[0]!;

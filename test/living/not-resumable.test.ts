@@ -53,7 +53,7 @@ describe('run --resume: what cannot be resumed', { timeout: 45_000 }, () => {
     ws = createWorkspace({ scripts: { nap: NAP_SCRIPT }, adapters: { nap: NAP_ADAPTER }, flows: { naps: { steps: [{ id: 'nap', adapter: 'nap' }] } }, margins: { two: vcorePoints(2) } });
     const p = ws.startRun('naps', 'two', ['--grace', '1']);
     const runFolder = await waitFor('the run folder', () => ws!.runFolders()[0]);
-    await waitFor('sub-run 2 started', () => stepStartsOf(runFolder, `${idOf(runFolder)}-s02`).length > 0, 20_000);
+    await waitFor('sub-run 2 started', () => stepStartsOf(runFolder, `${idOf(runFolder)}-s01`).length > 0, 20_000);
     p.child.kill('SIGINT');
     expect((await p.done).code).toBe(130);
     const dir = ws.onlyRun();

@@ -58,7 +58,7 @@ describe('rerun-last', { timeout: 45_000 }, () => {
     const starts = readEvents(rerunDir!).filter((e) => e.event === 'step_start');
     expect(starts.map((e) => [e.argv, e.seed, e.margins.vcore_mv])).toEqual(
       readEvents(origDir).filter((e) => e.event === 'step_start').map((e) => [e.argv, e.seed, e.margins.vcore_mv]));
-    for (const sub of subrunFolders(rerunDir!)) expect(readFileSync(path.join(sub, 'stdout/01_say.log'), 'utf8')).toBe('"old-text"\n');
+    for (const sub of subrunFolders(rerunDir!)) expect(readFileSync(path.join(sub, 'stdout/00_say.log'), 'utf8')).toBe('"old-text"\n');
     // The original run is left as it was.
     expect(snapshotTree(origDir)).toEqual(origTree);
 

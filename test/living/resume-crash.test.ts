@@ -21,7 +21,7 @@ function napWorkspace(): TestWorkspace {
 async function crashInThird(w: TestWorkspace): Promise<string> {
   const p = w.startRun('naps', 'five', ['--grace', '1']);
   const runFolder = await waitFor('the run folder', () => w.runFolders()[0]);
-  await waitFor('sub-run 3 started', () => stepStartsOf(runFolder, `${idOf(runFolder)}-s03`).length > 0, 20_000);
+  await waitFor('sub-run 3 started', () => stepStartsOf(runFolder, `${idOf(runFolder)}-s02`).length > 0, 20_000);
   p.child.kill('SIGKILL');
   const r = await p.done;
   expect(r.signal).toBe('SIGKILL');
@@ -40,7 +40,7 @@ describe('run --resume after kill -9', { timeout: 45_000 }, () => {
 
     const r = await ws.cli(['run', '--resume', id, '--yes', '--grace', '1']);
     expect(r.stderr).toContain(`recovered crashed run ${id} first`);
-    expect(r.stdout).toContain(`resuming ${id}: 3 sub-runs kept, 2 to run; crashed: ${id}-s03 (kept; --retry-crashed runs them again)`);
+    expect(r.stdout).toContain(`resuming ${id}: 3 sub-runs kept, 2 to run; crashed: ${id}-s02 (kept; --retry-crashed runs them again)`);
     // A crashed point is not a pass: the run reports it like a failure.
     expect(r.code, show(r)).toBe(1);
 
@@ -50,12 +50,12 @@ describe('run --resume after kill -9', { timeout: 45_000 }, () => {
     expect(snapshotTree(s1!)).toEqual(kept.s1);
     expect(snapshotTree(s2!)).toEqual(kept.s2);
     // The crashed point did not run again: its only step_start is the one before the crash.
-    expect(stepStartsOf(runFolder, `${id}-s03`)).toHaveLength(1);
+    expect(stepStartsOf(runFolder, `${id}-s02`)).toHaveLength(1);
     const starts = readEvents(runFolder).filter((e) => e.event === 'step_start').map((e) => e.subrun_id.slice(id.length + 1));
-    expect(starts).toEqual(['s01', 's02', 's03', 's04', 's05']);
+    expect(starts).toEqual(['s00', 's01', 's02', 's03', 's04']);
     // Recovery restored the rails of sub-run 3 before anything else was set.
     const restores = readEvents(runFolder).filter((e) => e.event === 'margin_restore' && e.reason === 'crash recovery');
-    expect(restores.map((e) => [e.subrun_id, e.rail, e.ok]).sort()).toEqual([[`${id}-s03`, 'freq_mhz', true], [`${id}-s03`, 'vcore_mv', true]]);
+    expect(restores.map((e) => [e.subrun_id, e.rail, e.ok]).sort()).toEqual([[`${id}-s02`, 'freq_mhz', true], [`${id}-s02`, 'vcore_mv', true]]);
 
     const { summary } = readRun(runFolder);
     expect(summary.subruns.map((s: any) => s.status)).toEqual(['passed', 'passed', 'crashed', 'passed', 'passed']);
@@ -87,7 +87,7 @@ describe('run --resume after kill -9', { timeout: 45_000 }, () => {
     expect(r.stdout).toContain('(retried)');
     const statuses = subrunFolders(runFolder).map((d) => readJson(path.join(d, 'summary.json')).status);
     expect(statuses).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
-    expect(stepStartsOf(runFolder, `${id}-s03`)).toHaveLength(2);
+    expect(stepStartsOf(runFolder, `${id}-s02`)).toHaveLength(2);
     const { summary } = readRun(runFolder);
     expect(summary.status).toBe('passed');
     expect(summary.counts).toEqual({ passed: 5, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
@@ -107,7 +107,7 @@ describe('run --resume after kill -9', { timeout: 45_000 }, () => {
     };
     pretendOtherBoot();
     const p = ws.startCli(['run', '--resume', id, '--yes', '--grace', '1']);
-    await waitFor('sub-run 4 started', () => stepStartsOf(runFolder, `${id}-s04`).length > 0, 20_000);
+    await waitFor('sub-run 4 started', () => stepStartsOf(runFolder, `${id}-s03`).length > 0, 20_000);
     p.child.kill('SIGINT');
     const first = await p.done;
     expect(first.code, show(first)).toBe(130);

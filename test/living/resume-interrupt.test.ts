@@ -19,7 +19,7 @@ describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
     const runFolder = await waitFor('the run folder', () => ws!.runFolders()[0]);
     const id = idOf(runFolder);
     // Stop it while the 3rd sub-run's step runs, after the 2nd has written its summary.
-    await waitFor('sub-run 3 started', () => stepStartsOf(runFolder, `${id}-s03`).length > 0, 20_000);
+    await waitFor('sub-run 3 started', () => stepStartsOf(runFolder, `${id}-s02`).length > 0, 20_000);
     p.child.kill('SIGINT');
     const stopped = await p.done;
     expect(stopped.code, show(stopped)).toBe(130);
@@ -29,8 +29,9 @@ describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
 
     const [s1, s2, s3, s4] = subrunFolders(runFolder);
     const kept = { s1: snapshotTree(s1!), s2: snapshotTree(s2!) };
-    expect(Object.keys(kept.s1).sort()).toEqual(['stderr/', 'stderr/01_nap.log', 'stdout/', 'stdout/01_nap.log', 'summary.json']);
-    const eventsBefore = readFileSync(path.join(runFolder, 'steps.ldjson'));
+    expect(Object.keys(kept.s1).sort()).toEqual(['stderr/', 'stderr/00_nap.log', 'stdout/', 'stdout/00_nap.log', 'steps.ldjson', 'summary.json']);
+    // The interrupted sub-run's own event log is appended to by the resume.
+    const eventsBefore = readFileSync(path.join(s3!, 'steps.ldjson'));
     // mtimes at a coarse clock would hide a rewrite with the same bytes: let time move on.
     await new Promise((r) => setTimeout(r, 50));
 
@@ -47,7 +48,7 @@ describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
       const sub = readJson(path.join(dir, 'summary.json'));
       expect(sub.status).toBe('passed');
       expect(sub.steps.map((x: any) => x.status)).toEqual(['passed']);
-      expect(readFileSync(path.join(dir, 'stdout/01_nap.log'), 'utf8')).toBe('napped\n');
+      expect(readFileSync(path.join(dir, 'stdout/00_nap.log'), 'utf8')).toBe('napped\n');
     }
     const after = readRun(runFolder);
     expect(after.summary.status).toBe('passed');
@@ -56,14 +57,14 @@ describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
     expect(after.summary.subruns.map((s: any) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     expect(after.summary.counts).toEqual({ passed: 4, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
 
-    // steps.ldjson was appended to, not rewritten.
-    const eventsAfter = readFileSync(path.join(runFolder, 'steps.ldjson'));
+    // The interrupted sub-run's steps.ldjson was appended to, not rewritten.
+    const eventsAfter = readFileSync(path.join(s3!, 'steps.ldjson'));
     expect(eventsAfter.length).toBeGreaterThan(eventsBefore.length);
     expect(eventsAfter.subarray(0, eventsBefore.length).equals(eventsBefore)).toBe(true);
     const starts = readEvents(runFolder).filter((e) => e.event === 'step_start').map((e) => e.subrun_id.slice(id.length + 1));
-    expect(starts).toEqual(['s01', 's02', 's03', 's03', 's04']);
+    expect(starts).toEqual(['s00', 's01', 's02', 's02', 's03']);
     const ends = readEvents(runFolder).filter((e) => e.event === 'step_end').map((e) => `${e.subrun_id.slice(id.length + 1)}:${e.status}`);
-    expect(ends).toEqual(['s01:passed', 's02:passed', 's03:interrupted', 's03:passed', 's04:passed']);
+    expect(ends).toEqual(['s00:passed', 's01:passed', 's02:interrupted', 's02:passed', 's03:passed']);
 
     // Rails at nominal, and nothing host-wide left behind (lock, journal).
     expect(ws.railState('vcore_mv')).toBe(1000);

@@ -88,7 +88,7 @@ test('without --seed or global_seed the injected random seed is used and recorde
 });
 
 test('seeds are pinned: the same point of the same sweep keeps its seed and jitter across versions', () => {
-  // s01 of the sample plan (global_seed 42, vcore 800, freq 2000, jitter ±3 → 799).
+  // s00 of the sample plan (global_seed 42, vcore 800, freq 2000, jitter ±3 → 799).
   const seed = deriveSubrunSeed(42, [['default.vcore_mv', 800], ['default.freq_mhz', 2000]]);
   expect(seed).toBe(1869827408);
   expect(jitterOffset(seed, 'default.vcore_mv', 3)).toBe(-1);

@@ -115,12 +115,12 @@ describe('plans', () => {
         });
         expect(plan.subruns).toHaveLength(countPoints(m.margin));
         expect(plan.subruns).toHaveLength(m.expectedCount);
-        const width = Math.max(2, String(m.expectedCount).length);
+        const width = Math.max(2, String(m.expectedCount - 1).length);
         plan.subruns.forEach((s, i) => {
-          expect(s.index).toBe(i + 1);
-          expect(s.id).toBe(`${runId}-s${String(i + 1).padStart(width, '0')}`);
+          expect(s.index).toBe(i);
+          expect(s.id).toBe(`${runId}-s${String(i).padStart(width, '0')}`);
           expect(s.steps).toHaveLength(f.expectedSteps);
-          expect(s.steps.map((st) => st.index)).toEqual(Array.from({ length: f.expectedSteps }, (_, k) => k + 1));
+          expect(s.steps.map((st) => st.index)).toEqual(Array.from({ length: f.expectedSteps }, (_, k) => k));
         });
         // Axes of the plan list every rail with more than one value, with its values in order.
         expect(plan.axes.map((a) => a.values)).toEqual(m.settings.filter((s) => s.values.length > 1).map((s) => s.values));

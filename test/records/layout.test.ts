@@ -35,26 +35,27 @@ describe('run ids', () => {
 });
 
 describe('sub-run ids', () => {
-  it('pads to two digits for up to 99 sub-runs', () => {
-    expect(subrunId(RUN, 1, 21)).toBe(`${RUN}-s01`);
-    expect(subrunId(RUN, 21, 21)).toBe(`${RUN}-s21`);
-    expect(subrunId(RUN, 3, 3)).toBe(`${RUN}-s03`);
+  it('numbers from 00 and pads to two digits for up to 100 sub-runs', () => {
+    expect(subrunId(RUN, 0, 21)).toBe(`${RUN}-s00`);
+    expect(subrunId(RUN, 20, 21)).toBe(`${RUN}-s20`);
+    expect(subrunId(RUN, 2, 3)).toBe(`${RUN}-s02`);
+    expect(subrunId(RUN, 99, 100)).toBe(`${RUN}-s99`);
   });
 
   it('pads to the width the count needs', () => {
-    expect(subrunId(RUN, 1, 100)).toBe(`${RUN}-s001`);
-    expect(subrunId(RUN, 100, 100)).toBe(`${RUN}-s100`);
-    expect(subrunId(RUN, 7, 1000)).toBe(`${RUN}-s0007`);
+    expect(subrunId(RUN, 0, 101)).toBe(`${RUN}-s000`);
+    expect(subrunId(RUN, 100, 101)).toBe(`${RUN}-s100`);
+    expect(subrunId(RUN, 7, 1001)).toBe(`${RUN}-s0007`);
   });
 
   it('sorts in sub-run order as plain strings', () => {
-    const ids = Array.from({ length: 120 }, (_, i) => subrunId(RUN, i + 1, 120));
+    const ids = Array.from({ length: 120 }, (_, i) => subrunId(RUN, i, 120));
     expect([...ids].sort()).toEqual(ids);
   });
 
-  it('refuses indexes outside 1..count and bad run ids', () => {
-    expect(() => subrunId(RUN, 0, 5)).toThrow(RangeError);
-    expect(() => subrunId(RUN, 6, 5)).toThrow(RangeError);
+  it('refuses indexes outside 0..count-1 and bad run ids', () => {
+    expect(() => subrunId(RUN, -1, 5)).toThrow(RangeError);
+    expect(() => subrunId(RUN, 5, 5)).toThrow(RangeError);
     expect(() => subrunId(RUN, 1.5, 5)).toThrow(RangeError);
     expect(() => subrunId('../x', 1, 5)).toThrow(UsageError);
   });
@@ -69,10 +70,10 @@ describe('sub-run ids', () => {
 });
 
 describe('folders', () => {
-  it('places runs and sub-runs under <root>/runs', () => {
+  it('places runs under <root>/runs and sub-runs under <run>/subruns (SPEC §5.3)', () => {
     expect(runsDir('/ws')).toBe(join('/ws', 'runs'));
     expect(runDir('/ws', RUN)).toBe(join('/ws', 'runs', RUN));
-    expect(subrunDir('/ws', RUN, `${RUN}-s02`)).toBe(join('/ws', 'runs', RUN, `${RUN}-s02`));
+    expect(subrunDir('/ws', RUN, `${RUN}-s02`)).toBe(join('/ws', 'runs', RUN, 'subruns', `${RUN}-s02`));
   });
 
   it('never leaves runs/', () => {
@@ -84,12 +85,13 @@ describe('folders', () => {
 
   it('names the record files of SPEC §9', () => {
     expect(RECORD_FILES).toEqual({ plan: 'plan.json', summary: 'summary.json', steps: 'steps.ldjson', sysinfo: 'sysinfo.json' });
-    expect(RECORD_DIRS).toEqual({ inputs: 'inputs', stdout: 'stdout', stderr: 'stderr' });
+    expect(RECORD_DIRS).toEqual({ inputs: 'inputs', subruns: 'subruns', stdout: 'stdout', stderr: 'stderr' });
   });
 });
 
 describe('step log names', () => {
   it('pads the index to two digits by default and adds no suffix without a repeat', () => {
+    expect(stepLogName(0, 'cpu-smoke')).toBe('00_cpu-smoke.log');
     expect(stepLogName(1, 'cpu-smoke')).toBe('01_cpu-smoke.log');
     expect(stepLogName(12, 'memtest', undefined, 40)).toBe('12_memtest.log');
   });
@@ -100,8 +102,9 @@ describe('step log names', () => {
   });
 
   it('pads to the width the step count needs', () => {
-    expect(stepLogName(7, 'a', undefined, 100)).toBe('007_a.log');
-    expect(stepLogName(100, 'a', 2, 100)).toBe('100_a-2.log');
+    expect(stepLogName(7, 'a', undefined, 100)).toBe('07_a.log');
+    expect(stepLogName(7, 'a', undefined, 101)).toBe('007_a.log');
+    expect(stepLogName(100, 'a', 2, 101)).toBe('100_a-2.log');
   });
 
   it('keeps the name inside its folder whatever the step id', () => {

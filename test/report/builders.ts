@@ -38,6 +38,12 @@ export interface RunSpec {
   subruns: SubrunSpec[];
   sysinfo?: Record<string, unknown> | null;
   omit?: ('plan' | 'summary' | 'steps')[];
+  /**
+   * `subruns` (default): SPEC §5.3, sub-runs under subruns/ with their own steps.ldjson, numbered
+   * from 00. `flat`: the earlier layout, sub-run folders in the run folder, one run-level
+   * steps.ldjson, numbered from 01.
+   */
+  layout?: 'subruns' | 'flat';
 }
 
 export async function makeWorkspace(): Promise<string> {
@@ -63,25 +69,29 @@ function countSteps(steps: StepSpec[]): StatusCounts {
   return counts;
 }
 
-/** Writes runs/<id>/ with plan.json, summary.json, sysinfo.json, steps.ldjson, sub-run summaries and logs. */
-export async function writeRun(root: string, spec: RunSpec): Promise<{ runId: string; dir: string; subrunIds: string[] }> {
+/** Writes runs/<id>/ with plan.json, summary.json, sysinfo.json, event logs, sub-run summaries and logs. */
+export async function writeRun(root: string, spec: RunSpec): Promise<{ runId: string; dir: string; subrunIds: string[]; subrunDirs: string[] }> {
   const runId = spec.runId ?? RUN_ID;
   const dir = join(root, 'runs', runId);
   await mkdir(dir, { recursive: true });
-  const width = Math.max(2, String(spec.subruns.length).length);
-  const ids = spec.subruns.map((_, i) => `${runId}-s${String(i + 1).padStart(width, '0')}`);
-  const lines: string[] = [];
+  const flat = spec.layout === 'flat';
+  const first = flat ? 1 : 0;
+  const width = Math.max(2, String(spec.subruns.length - 1 + first).length);
+  const ids = spec.subruns.map((_, i) => `${runId}-s${String(i + first).padStart(width, '0')}`);
+  const subrunDirs = ids.map((id) => (flat ? join(dir, id) : join(dir, 'subruns', id)));
+  const omit = new Set(spec.omit ?? []);
+  let lines: string[] = [];
   const total = emptyTotals();
   let clock = Date.parse('2024-01-31T12:00:00Z');
   const at = () => new Date((clock += 1000)).toISOString();
   for (const [i, sub] of spec.subruns.entries()) {
     const id = ids[i]!;
     const margins = Object.fromEntries(Object.entries(sub.point).map(([k, v]) => [k.split(':').pop()!, v + 1]));
-    const sdir = join(dir, id);
+    const sdir = subrunDirs[i]!;
     await mkdir(join(sdir, 'stdout'), { recursive: true });
     await mkdir(join(sdir, 'stderr'), { recursive: true });
     for (const [j, step] of sub.steps.entries()) {
-      const index = j + 1;
+      const index = j + first;
       const stepId = step.step_id ?? `step${index}`;
       const adapter = step.adapter ?? 'cpu-smoke';
       const logName = `${String(index).padStart(2, '0')}_${stepId}.log`;
@@ -106,24 +116,27 @@ export async function writeRun(root: string, spec: RunSpec): Promise<{ runId: st
     const counts = countSteps(sub.steps);
     for (const k of Object.keys(counts) as (keyof StatusCounts)[]) total[k] += counts[k];
     const subSummary: SubrunSummary = {
-      format: 'road_runner.subrun/1', id, run_id: runId, index: i + 1, status: sub.status, seed: 7, point: sub.point, margins,
+      format: 'road_runner.subrun/1', id, run_id: runId, index: i + first, status: sub.status, seed: 7, point: sub.point, margins,
       adapter_margins: {}, started_at: null, ended_at: null, duration_ms: 0, counts, steps: [], reason: sub.reason ?? null,
     };
     await writeFile(join(sdir, 'summary.json'), JSON.stringify(subSummary, null, 2));
+    if (!flat && !omit.has('steps')) {
+      await writeFile(join(sdir, 'steps.ldjson'), lines.map((l) => `${l}\n`).join(''));
+      lines = [];
+    }
   }
-  const omit = new Set(spec.omit ?? []);
-  if (!omit.has('steps')) await writeFile(join(dir, 'steps.ldjson'), lines.map((l) => `${l}\n`).join(''));
-  if (!omit.has('plan')) await writeFile(join(dir, 'plan.json'), JSON.stringify(makePlan(runId, spec, ids), null, 2));
-  if (!omit.has('summary')) await writeFile(join(dir, 'summary.json'), JSON.stringify(makeSummary(runId, spec, ids, total), null, 2));
+  if (flat && !omit.has('steps')) await writeFile(join(dir, 'steps.ldjson'), lines.map((l) => `${l}\n`).join(''));
+  if (!omit.has('plan')) await writeFile(join(dir, 'plan.json'), JSON.stringify(makePlan(runId, spec, ids, first), null, 2));
+  if (!omit.has('summary')) await writeFile(join(dir, 'summary.json'), JSON.stringify(makeSummary(runId, spec, ids, total, first), null, 2));
   if (spec.sysinfo !== null) await writeFile(join(dir, 'sysinfo.json'), JSON.stringify(spec.sysinfo ?? defaultSysinfo()));
-  return { runId, dir, subrunIds: ids };
+  return { runId, dir, subrunIds: ids, subrunDirs };
 }
 
 function emptyTotals(): StatusCounts {
   return { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
 }
 
-function makePlan(runId: string, spec: RunSpec, ids: string[]): Plan {
+function makePlan(runId: string, spec: RunSpec, ids: string[], first: number): Plan {
   return {
     format: 'road_runner.plan/1', run_id: runId, created_at: '2024-01-31T12:00:00.000Z', seed: 42, seed_source: 'margin',
     flow: 'sample_flow', margin: 'sample_margin', combine: 'grid', profile: 'lab-x', profile_reasons: ['selected "lab-x"'],
@@ -132,13 +145,16 @@ function makePlan(runId: string, spec: RunSpec, ids: string[]): Plan {
     axes: spec.axes.map((a) => ({ name: a.name, target: a.name.includes(':') ? a.name.split(':')[0]! : 'default', rail: a.name.split(':').pop()!, values: a.values })),
     inputs: [{ file: 'flows/sample_flow.yaml', sha256: 'ab'.repeat(32), role: 'flow' }],
     subruns: spec.subruns.map((s, i) => ({
-      id: ids[i]!, index: i + 1, seed: 7, point: s.point, margins: s.point, adapter_margins: {},
-      steps: s.steps.map((st, j) => ({ index: j + 1, step_id: st.step_id ?? `step${j + 1}`, adapter: 'cpu-smoke', params: {}, argv: ['x'], timeout_s: 10, on_fail: 'continue' as const, expansion: 1, expansions: 1, log_name: `${String(j + 1).padStart(2, '0')}_x.log` })),
+      id: ids[i]!, index: i + first, seed: 7, point: s.point, margins: s.point, adapter_margins: {},
+      steps: s.steps.map((st, j) => {
+        const stepId = st.step_id ?? `step${j + first}`;
+        return { index: j + first, step_id: stepId, adapter: 'cpu-smoke', params: {}, argv: ['x'], timeout_s: 10, on_fail: 'continue' as const, expansion: 0, expansions: 1, log_name: `${String(j + first).padStart(2, '0')}_${stepId}.log` };
+      }),
     })),
   };
 }
 
-function makeSummary(runId: string, spec: RunSpec, ids: string[], counts: StatusCounts): RunSummary {
+function makeSummary(runId: string, spec: RunSpec, ids: string[], counts: StatusCounts, first: number): RunSummary {
   const failed = spec.subruns.some((s) => s.status !== 'passed');
   return {
     format: 'road_runner.run/1', run_id: runId, status: failed ? 'failed' : 'passed', unit: spec.unit ?? 'SN123', seed: 42,
@@ -147,7 +163,7 @@ function makeSummary(runId: string, spec: RunSpec, ids: string[], counts: Status
     host: { origin: 'this host', hostname: 'bench-7', arch: 'x86_64', vendor: 'GenuineIntel', model: 'Xeon Test', cores: 8, kernel: '6.1.0' },
     bounds: { rails: { vcore_mv: { min: 700, max: 1100, min_source: 'policy/safety.yaml', max_source: 'policy/safety.yaml' } }, params: {}, limits: { max_subruns: 10000, max_subruns_source: 'road_runner default' }, require_bounds_for_all_rails: true },
     counts,
-    subruns: spec.subruns.map((s, i) => ({ id: ids[i]!, index: i + 1, status: s.status, point: s.point, margins: s.point })),
+    subruns: spec.subruns.map((s, i) => ({ id: ids[i]!, index: i + first, status: s.status, point: s.point, margins: s.point })),
     versions: { road_runner: '0.1.0-test', node: 'v20.0.0' },
     inputs: [{ file: 'flows/sample_flow.yaml', sha256: 'ab'.repeat(32), role: 'flow' }],
     reason: null,

@@ -57,9 +57,9 @@ test('export refuses a bad format, an unknown run and an output folder that does
   expect((unknown as RrError).message).toMatch(/not found/);
   const folder = await exportCommand(ctx, { run: RUN_ID, format: 'csv', out: 'nowhere/x.csv' }).catch((x: unknown) => x);
   expect((folder as RrError).exitCode).toBe(2);
-  await rm(join(dir, 'steps.ldjson'));
+  for (const sub of (await import('node:fs')).readdirSync(join(dir, 'subruns'))) await rm(join(dir, 'subruns', sub, 'steps.ldjson'));
   const noSteps = await exportCommand(ctx, { run: RUN_ID, format: 'json' }).catch((x: unknown) => x);
-  expect((noSteps as RrError).message).toMatch(/event log not found/);
+  expect((noSteps as RrError).message).toMatch(/no event log \(steps\.ldjson\)/);
   expect(existsSync(join(dir, 'export.json'))).toBe(false);
   expect((await import('node:fs')).readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
 });

@@ -12,10 +12,11 @@ import { makeWorkspace, removeWorkspace, RUN_ID, writeRun } from './builders.js'
 
 let root: string;
 let dir: string;
+let subrunDirs: string[];
 
 beforeEach(async () => {
   root = await makeWorkspace();
-  dir = (await writeRun(root, {
+  ({ dir, subrunDirs } = await writeRun(root, {
     unit: 'SN "7", rack 3',
     axes: [{ name: 'vcore_mv', values: [900, 1000] }],
     subruns: [
@@ -25,10 +26,10 @@ beforeEach(async () => {
       ] },
       { point: { vcore_mv: 1000 }, status: 'failed', steps: [
         { status: 'passed', step_id: 'cpu', params: { pattern: 'random', iterations: 10 }, metrics: { gflops: 2.5, errors: 0 } },
-        { status: 'error', step_id: 'mem', adapter: 'mem-test', params: { size_mb: 64, verify: false }, exit_code: null, error: 'spawn ENOENT' },
+        { status: 'error', step_id: 'mem', adapter: 'mem-test', params: { size_mb: 64, verify: false }, exit_code: null, error: 'spawn ENOENT', stderr: 'line 1\n<oops> & "quoted"\n' },
       ] },
     ],
-  })).dir;
+  }));
 });
 afterEach(async () => {
   await removeWorkspace(root);
@@ -61,7 +62,7 @@ function parseCsv(text: string): string[][] {
 }
 
 const COLUMNS = ['run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at',
-  'margin_vcore_mv', 'param_iterations', 'param_pattern', 'param_size_mb', 'param_verify', 'metric_errors', 'metric_gflops', 'metric_note'];
+  'seed', 'error', 'stdout_log', 'stderr_log', 'margin_vcore_mv', 'param_iterations', 'param_pattern', 'param_size_mb', 'param_verify', 'metric_errors', 'metric_gflops', 'metric_note'];
 
 describe('export', () => {
   test('csv: fixed column order, one row per step, quoting survives commas, quotes and newlines', async () => {
@@ -71,11 +72,12 @@ describe('export', () => {
     expect(rows).toHaveLength(5);
     const first = Object.fromEntries(COLUMNS.map((c, i) => [c, rows[1]![i]]));
     expect(first).toMatchObject({
-      run_id: RUN_ID, subrun_id: `${RUN_ID}-s01`, unit: 'SN "7", rack 3', step_index: '1', step_id: 'cpu', status: 'failed',
-      exit_code: '1', duration_ms: '1000', margin_vcore_mv: '901', param_pattern: 'walk', param_size_mb: '', metric_gflops: '1.25', metric_note: 'a,b "c"\nnext',
+      run_id: RUN_ID, subrun_id: `${RUN_ID}-s00`, unit: 'SN "7", rack 3', step_index: '0', step_id: 'cpu', status: 'failed',
+      exit_code: '1', duration_ms: '1000', seed: '7', error: 'MISCOMPARE <at> 0x10 & more',
+      stdout_log: `subruns/${RUN_ID}-s00/stdout/00_cpu.log`, stderr_log: `subruns/${RUN_ID}-s00/stderr/00_cpu.log`, margin_vcore_mv: '901', param_pattern: 'walk', param_size_mb: '', metric_gflops: '1.25', metric_note: 'a,b "c"\nnext',
     });
     expect(text).toContain('"SN ""7"", rack 3"');
-    const byStep = rows.slice(1).map((r) => `${r[6]}:${r[7]}:${r[15]}`);
+    const byStep = rows.slice(1).map((r) => `${r[6]}:${r[7]}:${r[COLUMNS.indexOf('param_verify')]}`);
     expect(byStep).toEqual(['failed:1:', 'timeout::true', 'passed:0:', 'error::false']);
   });
 
@@ -88,17 +90,33 @@ describe('export', () => {
     expect(rows[2]).toMatchObject({ status: 'passed', metric_gflops: 2.5, metric_errors: 0, margin_vcore_mv: 1001 });
   });
 
-  test('junit: a testsuite per sub-run, failure for failed, error for timeout and error, escaped', async () => {
+  test('csv: a cell a spreadsheet would run as a formula is neutralised', async () => {
+    const { writeRun: write } = await import('./builders.js');
+    await write(root, { runId: 'rr-20240131T120000Z-ffffff', axes: [], subruns: [{ point: {}, status: 'failed', steps: [{ status: 'failed', error: '=HYPERLINK("x")', metrics: { note: '@cmd', delta: -3 } }] }] });
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    await exportRun(root, 'rr-20240131T120000Z-ffffff', 'csv', out);
+    expect(text).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(text).toContain(`'@cmd`);
+    expect(text).toMatch(/,-3(,|\n)/);
+  });
+
+  test('junit: a testsuite per sub-run named by its point, failure for failed, error for timeout and error, escaped', async () => {
     const { text } = await exportText('junit');
     expect(text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')).toBe(true);
-    expect(text).toMatch(/<testsuites name="road_runner rr-[^"]+" tests="4" failures="1" errors="2"/);
+    expect(text).toMatch(/<testsuites name="road_runner sample_flow" tests="4" failures="1" errors="2" skipped="0"/);
     expect(text.match(/<testsuite /g)).toHaveLength(2);
     expect(text.match(/<testcase /g)).toHaveLength(4);
-    expect(text).toMatch(new RegExp(`<testsuite name="${RUN_ID}-s01" tests="2" failures="1" errors="1"`));
+    expect(text).toMatch(/<testsuite name="sample_flow.vcore_mv=900" tests="2" failures="1" errors="1" skipped="0"/);
+    expect(text).toContain('<testcase classname="sample_flow.cpu.vcore_mv=900" name="00_cpu"');
+    expect(text).toContain('<testcase classname="sample_flow.mem.vcore_mv=1000" name="01_mem"');
+    expect(text).toContain(`<property name="subrun_id" value="${RUN_ID}-s00"/>`);
+    // The stderr tail, escaped, in the case's system-out.
+    expect(text).toContain('<system-out>line 1\n&lt;oops&gt; &amp; &quot;quoted&quot;</system-out>');
     expect(text).toMatch(/<failure type="failed" message="failed \(adapter cpu-smoke, exit code 1, 1000 ms\): MISCOMPARE &lt;at&gt; 0x10 &amp; more">/);
     expect(text).toMatch(/<error type="timeout" message="timeout \(adapter mem-test, signal SIGKILL, 1000 ms\): timed out after 1 s">/);
     expect(text).toMatch(/<error type="error" message="error \(adapter mem-test, 1000 ms\): spawn ENOENT">/);
-    expect(text).toContain('<property name="unit" value="SN &quot;7&quot;, rack 3"/>');
     expect(text).not.toMatch(/<at>/);
     expect(text.trimEnd().endsWith('</testsuites>')).toBe(true);
   });
@@ -108,7 +126,7 @@ describe('export', () => {
   });
 
   test('a torn last line is skipped with a warning', async () => {
-    await appendFile(join(dir, 'steps.ldjson'), '{"ts":"x","event":"step_end","subrun_');
+    await appendFile(join(subrunDirs[1]!, 'steps.ldjson'), '{"ts":"x","event":"step_end","subrun_');
     const { text, warnings } = await exportText('json');
     expect(JSON.parse(text)).toHaveLength(4);
     expect(warnings.join('\n')).toMatch(/torn last line/);
@@ -132,6 +150,6 @@ describe('export', () => {
     const err = await exportRun(root, RUN_ID, 'csv', new PassThrough()).catch((e: unknown) => e);
     expect((err as UsageError).exitCode).toBe(2);
     expect((err as UsageError).message).toMatch(/summary of run .* not found/);
-    expect(await readFile(join(dir, 'steps.ldjson'), 'utf8')).not.toBe('');
+    expect(await readFile(join(subrunDirs[0]!, 'steps.ldjson'), 'utf8')).not.toBe('');
   });
 });

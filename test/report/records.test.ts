@@ -9,6 +9,7 @@ import { renderReports } from '../../src/report/render.js';
 import { makeWorkspace, removeWorkspace, RUN_ID, writeRun, type RunSpec } from './builders.js';
 
 let root: string;
+let subrunDirs: string[];
 let dir: string;
 const spec: RunSpec = {
   axes: [{ name: 'vcore_mv', values: [900, 1000] }],
@@ -20,7 +21,7 @@ const spec: RunSpec = {
 
 beforeEach(async () => {
   root = await makeWorkspace();
-  dir = (await writeRun(root, spec)).dir;
+  ({ dir, subrunDirs } = await writeRun(root, spec));
 });
 afterEach(async () => {
   await removeWorkspace(root);
@@ -36,23 +37,25 @@ describe('damaged or incomplete runs', () => {
   });
 
   test('a torn last line in steps.ldjson is skipped with a warning', async () => {
-    await appendFile(join(dir, 'steps.ldjson'), '{"ts":"2024-01-31T12:09:00Z","event":"step_start","run_id":"');
+    await appendFile(join(subrunDirs[1]!, 'steps.ldjson'), '{"ts":"2024-01-31T12:09:00Z","event":"step_start","run_id":"');
     const r = await renderReports(root, RUN_ID);
     expect(r.problems).toEqual([]);
     expect(r.warnings.join('\n')).toMatch(/torn last line/);
-    expect(await readFile(r.md, 'utf8')).toContain('| `rr-20240131T120000Z-a1b2c3-s02` | 2 | step2 |');
+    expect(await readFile(r.md, 'utf8')).toContain('| `rr-20240131T120000Z-a1b2c3-s01` | 1 | step1 |');
   });
 
   test('a corrupt middle line is a problem; the events before it are still reported', async () => {
-    const lines = (await readFile(join(dir, 'steps.ldjson'), 'utf8')).split('\n');
-    lines.splice(4, 0, '{not json');
-    await writeFile(join(dir, 'steps.ldjson'), lines.join('\n'));
+    const file = join(subrunDirs[1]!, 'steps.ldjson');
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    lines.splice(2, 0, '{not json');
+    await writeFile(file, lines.join('\n'));
     const r = await renderReports(root, RUN_ID);
-    expect(r.problems.join('\n')).toMatch(/steps\.ldjson:5: corrupt event line/);
+    expect(r.problems.join('\n')).toMatch(/s01\/steps\.ldjson:3: corrupt event line/);
     const md = await readFile(r.md, 'utf8');
     expect(md).toContain('Incomplete run records');
-    expect(md).toContain('| `rr-20240131T120000Z-a1b2c3-s01` | 2 | step2 |');
-    expect(md).not.toContain('| `rr-20240131T120000Z-a1b2c3-s02` | 1 |');
+    expect(md).toContain('| `rr-20240131T120000Z-a1b2c3-s00` | 1 | step1 |');
+    expect(md).toContain('| `rr-20240131T120000Z-a1b2c3-s01` | 0 | step0 |');
+    expect(md).not.toContain('| `rr-20240131T120000Z-a1b2c3-s01` | 1 |');
   });
 
   test('a damaged summary.json is a problem naming file, line and the fix; the plan still gives the shmoo', async () => {
@@ -74,9 +77,9 @@ describe('damaged or incomplete runs', () => {
   });
 
   test('steps.ldjson missing although steps ran is a problem', async () => {
-    await rm(join(dir, 'steps.ldjson'));
+    for (const d of subrunDirs) await rm(join(d, 'steps.ldjson'));
     const r = await renderReports(root, RUN_ID);
-    expect(r.problems.join('\n')).toMatch(/steps\.ldjson is missing/);
+    expect(r.problems.join('\n')).toMatch(/event logs \(steps\.ldjson\) of .* are missing/);
   });
 
   test('unknown and malformed run ids exit 2 before touching anything', async () => {

@@ -52,7 +52,7 @@ describe('shmoo', () => {
     for (const [outcome, n] of Object.entries(expected)) expect(countCells(html, outcome), outcome).toBe(n);
     for (const label of ['vcore_mv', 'freq_mhz', '>900<', '>1000<', '>2000<', '>2800<']) expect(html).toContain(label);
     expect(html).toContain(`data-subrun="${RUN_ID}-s03"`);
-    expect(html).toMatch(new RegExp(`<title>${RUN_ID}-s03: timeout \\(vcore_mv=900, freq_mhz=2800\\)</title>`));
+    expect(html).toMatch(new RegExp(`<title>${RUN_ID}-s02: timeout \\(vcore_mv=900, freq_mhz=2800\\)</title>`));
     // Text grid: highest voltage on top, one glyph per sub-run.
     const grid = md.slice(md.indexOf('<pre>'), md.indexOf('</pre>'));
     expect(grid).toMatch(/1000 \| +A +· +P *\n/);

@@ -62,11 +62,11 @@ describe('run: outcomes and records', () => {
     expect(s.subruns[0].margins).toEqual({ vcore_mv: 950, freq_mhz: 2000, vddq_mv: 1210 });
 
     const [subDir] = subrunFolders(dir);
-    expect(path.basename(subDir!)).toBe(`${runId}-s01`);
+    expect(path.basename(subDir!)).toBe(`${runId}-s00`);
     const sub = expectSubrunSummaryShape(path.join(subDir!, 'summary.json'));
     expect(sub.status).toBe('passed');
     expect(sub.steps.map((x: any) => [x.index, x.step_id, x.status, x.exit_code])).toEqual([
-      [1, 'p1', 'passed', 0], [2, 'env', 'passed', 0], [3, 'cwd', 'passed', 0],
+      [0, 'p1', 'passed', 0], [1, 'env', 'passed', 0], [2, 'cwd', 'passed', 0],
     ]);
     expect(sub.steps[0].metrics).toEqual({ gflops: 12.5, iterations: 1000 });
 
@@ -103,7 +103,7 @@ describe('run: outcomes and records', () => {
     const env = readFileSync(path.join(subDir!, 'stdout', sub.steps[1].log_name), 'utf8').trim().split('\n');
     const rr = Object.fromEntries(env.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(rr).toMatchObject({
-      RR_RUN_ID: runId, RR_SUBRUN_ID: `${runId}-s01`, RR_UNIT: 'SN1', RR_SEED: String(sub.seed), RR_STEP_ID: 'env',
+      RR_RUN_ID: runId, RR_SUBRUN_ID: `${runId}-s00`, RR_UNIT: 'SN1', RR_SEED: String(sub.seed), RR_STEP_ID: 'env',
       RR_MARGIN_VCORE_MV: '950', RR_MARGIN_FREQ_MHZ: '2000', RR_MARGIN_VDDQ_MV: '1210',
     });
     // The working folder of a diagnostic is its sub-run folder.

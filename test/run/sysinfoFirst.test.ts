@@ -11,10 +11,10 @@ afterEach(() => {
   ws = undefined;
 });
 
-// cwd is the sub-run folder: ../sysinfo.json must already be whole JSON with every part.
+// cwd is the sub-run folder (runs/<RUN_ID>/subruns/<SUBRUN_ID>): ../../sysinfo.json must already be whole JSON with every part.
 const checkSysinfo = `#!/usr/bin/env node
 const { readFileSync } = require('node:fs');
-const info = JSON.parse(readFileSync('../sysinfo.json', 'utf8'));
+const info = JSON.parse(readFileSync('../../sysinfo.json', 'utf8'));
 const parts = ['collected_at', 'raw', 'cpu', 'mem', 'osInfo', 'system', 'bios', 'extra'];
 const missing = parts.filter((p) => !(p in info));
 if (missing.length > 0 || !info.extra.adapters) { console.log('incomplete: ' + missing.join(',')); process.exit(1); }
@@ -37,8 +37,8 @@ describe('run: sysinfo before the first step', () => {
     const summary = readJson(path.join(dir, 'summary.json'));
     expect(summary.counts.passed).toBe(1);
     const sub = summary.subruns[0].id as string;
-    const subSummary = readJson(path.join(dir, sub, 'summary.json'));
-    const log = readFileSync(path.join(dir, sub, 'stdout', subSummary.steps[0].log_name), 'utf8');
+    const subSummary = readJson(path.join(dir, 'subruns', sub, 'summary.json'));
+    const log = readFileSync(path.join(dir, 'subruns', sub, 'stdout', subSummary.steps[0].log_name), 'utf8');
     expect(log).toBe('sysinfo complete\n');
     const info = readJson(path.join(dir, 'sysinfo.json'));
     expect(Object.keys(info.extra.adapters)).toContain('check-sysinfo');

@@ -55,7 +55,7 @@ describe('run: timeouts', () => {
       const dir = ws.runFolders()[1]!;
       const [subDir] = subrunFolders(dir);
       const grandchild = Number(readFileSync(path.join(subDir!, 'grandchild.pid'), 'utf8').trim());
-      const leader = Number(/leader (\d+)/.exec(readFileSync(path.join(subDir!, 'stdout', '01_stubborn.log'), 'utf8'))?.[1]);
+      const leader = Number(/leader (\d+)/.exec(readFileSync(path.join(subDir!, 'stdout', '00_stubborn.log'), 'utf8'))?.[1]);
       expect(grandchild).toBeGreaterThan(1);
       expect(leader).toBeGreaterThan(1);
       leftovers.push(leader);

@@ -242,11 +242,15 @@ export function readJson<T = Record<string, any>>(file: string): T {
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 
-/** Every event of a run: its steps.ldjson, wherever the run keeps it (run folder or sub-run folders). */
+/** Every event of a run: its steps.ldjson files, wherever the run keeps them (sub-run folders under subruns/, or the run folder). */
 export function readEvents(runFolder: string): Record<string, any>[] {
   const files = [path.join(runFolder, 'steps.ldjson')];
   if (existsSync(runFolder)) {
     for (const n of readdirSync(runFolder).sort()) files.push(path.join(runFolder, n, 'steps.ldjson'));
+  }
+  const subruns = path.join(runFolder, 'subruns');
+  if (existsSync(subruns)) {
+    for (const n of readdirSync(subruns).sort()) files.push(path.join(subruns, n, 'steps.ldjson'));
   }
   const out: Record<string, any>[] = [];
   for (const f of files) {
@@ -345,5 +349,7 @@ export function killGroupQuietly(pgid: number): void {
 
 /** The sub-run folders of a run, in order. */
 export function subrunFolders(runFolder: string): string[] {
-  return readdirSync(runFolder).filter((n) => /-s\d+$/.test(n)).sort().map((n) => path.join(runFolder, n));
+  const subruns = path.join(runFolder, 'subruns');
+  const base = existsSync(subruns) ? subruns : runFolder;
+  return readdirSync(base).filter((n) => /-s\d+$/.test(n)).sort().map((n) => path.join(base, n));
 }

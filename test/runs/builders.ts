@@ -59,7 +59,10 @@ function countSteps(steps: { status: StepRecord['status'] }[]): StatusCounts {
   return counts;
 }
 
-/** Writes runs/<id>/ with plan.json, summary.json, one folder and summary per sub-run, and steps.ldjson. */
+/**
+ * Writes runs/<id>/ in the earlier layout (the readers keep reading it): plan.json, summary.json,
+ * one folder and summary per sub-run directly in the run folder, and one run-level steps.ldjson.
+ */
 export function writeRun(root: string, spec: RunSpec): string {
   const dir = join(root, 'runs', spec.runId);
   mkdirSync(dir, { recursive: true });

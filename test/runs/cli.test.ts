@@ -66,6 +66,28 @@ afterAll(() => {
 });
 
 describe('over real runs', () => {
+  it('the sample run\'s JUnit holds all 108 planned steps, skipped ones included, with classnames equal across runs and stderr tails', () => {
+    const cases = (id: string) => {
+      const r = runCli(ws, ['export', '--run', id, '--format', 'junit', '--out', '-']);
+      expect(r.code, r.err).toBe(0);
+      return [...r.out.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"[^>]*?(\/>|>[\s\S]*?<\/testcase>)/g)]
+        .map((m) => ({ key: `${m[1]}#${m[2]}`, body: m[3]! }));
+    };
+    const a = cases(runA);
+    const a2 = cases(runA2);
+    expect(a).toHaveLength(27 * 4);
+    expect(a.map((c) => c.key)).toEqual(a2.map((c) => c.key));
+    expect(new Set(a.map((c) => c.key)).size).toBe(108);
+    expect(a[0]!.key).toBe('sample_flow.smoke.vcore_mv=800.freq_mhz=2000#00_smoke');
+    const skipped = a.filter((c) => c.body.includes('<skipped'));
+    const counts = listRuns(ws).find((r) => r.id === runA)!.counts!;
+    expect(skipped.length).toBe(counts.skipped);
+    expect(skipped.length).toBeGreaterThan(0);
+    const failed = a.filter((c) => c.body.includes('<failure'));
+    expect(failed.length).toBe(counts.failed);
+    expect(failed.every((c) => /<system-out>[^<]+<\/system-out>/.test(c.body))).toBe(true);
+  });
+
   it('lists the runs newest first with their records', () => {
     const rows = listRuns(ws);
     expect(rows.map((r) => r.id)).toEqual([runHot, runA2, runA]);
@@ -108,7 +130,7 @@ describe.skipIf(!commandsRegistered())('the commands', () => {
     const show = runCli(ws, ['runs', 'show', runA]);
     expect(show.code).toBe(0);
     expect(show.out).toContain(`run ${runA}: failed`);
-    expect(show.out).toMatch(/-s27\s+vcore_mv 1000, freq_mhz 2800\s+passed\s+4 passed/);
+    expect(show.out).toMatch(/-s26\s+vcore_mv 1000, freq_mhz 2800\s+passed\s+4 passed/);
     const typo = `${runA.slice(0, -1)}${runA.endsWith('0') ? '1' : '0'}`;
     const bad = runCli(ws, ['runs', 'show', typo]);
     expect(bad.code).toBe(2);

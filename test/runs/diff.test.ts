@@ -109,7 +109,7 @@ describe('diff', () => {
     const missing = await diffRuns(root, A, B);
     expect(missing.changed_points).toHaveLength(2);
     expect(missing.metric_deltas).toEqual([]);
-    expect(missing.warnings.join()).toMatch(/metrics not compared: event log not found/);
+    expect(missing.warnings.join()).toMatch(/metrics not compared: no steps\.ldjson in /);
   });
 
   it('uses the sub-run summaries when the parent summary is damaged', async () => {

@@ -65,8 +65,8 @@ function listExpectedViolations(x: Inputs): Map<string, string> {
     const why = describeBreach(railBound(rail), x.nominals[rail], requireAll);
     if (why) out.set(`nominal|${rail}`, why);
   }
-  const width = Math.max(2, String(x.m.expectedCount).length);
-  let i = 0;
+  const width = Math.max(2, String(x.m.expectedCount - 1).length);
+  let i = -1;
   for (const point of expandPoints(x.m.margin, x.seed)) {
     i += 1;
     const id = `${runId}-s${String(i).padStart(width, '0')}`;
