@@ -58,7 +58,7 @@ describe('run: read-back checked against the bounds', () => {
   });
 
   it('a read-back that is not a finite number is never accepted', async () => {
-    ws = createWorkspace({ flows: FLOW, margins: { hi: VCORE_ONLY(1050) }, adapters: { vcore: vcoreWith({ executable: 'rail-inf', tolerance: 1e308 }) } });
+    ws = createWorkspace({ flows: FLOW, margins: { hi: VCORE_ONLY(1050) }, adapters: { vcore: vcoreWith({ executable: 'rail-inf', tolerance: 1e15 }) } });
     const r = await ws.run('f', 'hi');
     expect(r.code).toBe(4);
     const set = readEvents(ws.onlyRun()).find((e) => e.event === 'margin_set');

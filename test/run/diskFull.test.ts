@@ -113,7 +113,7 @@ describe.skipIf(!mountable && !required)('run: a full disk mid-run (tmpfs)', () 
     ws = workspaceOnTmpfs('8m', {
       scripts: { hog },
       adapters: { hog: { executable: 'hog', timeout_s: 60 } },
-      flows: { f: { steps: [{ id: 'hog', adapter: 'hog' }, { id: 'after', adapter: 'print-args', params: { text: 'x'.repeat(200_000) } }] } },
+      flows: { f: { steps: [{ id: 'hog', adapter: 'hog' }, { id: 'after', adapter: 'print-args', params: { text: 'x'.repeat(100_000) } }] } },
       margins: { two: TWO },
     });
     const r = await ws.run('f', 'two');
@@ -128,7 +128,7 @@ describe.skipIf(!mountable && !required)('run: a full disk mid-run (tmpfs)', () 
   it('the run folder turns read-only mid-run: the final summary is written in place through the held file, exit 4', async () => {
     // Makes its run folder read-only (a bind mount of itself, remounted ro), as a failing disk
     // that the kernel remounts read-only would.
-    const ro = '#!/bin/sh\nrun=$(dirname "$PWD")\nmount --bind "$run" "$run" && mount -o remount,bind,ro "$run"\n';
+    const ro = '#!/bin/sh\nrun=$(dirname "$(dirname "$PWD")")\nmount --bind "$run" "$run" && mount -o remount,bind,ro "$run"\n';
     ws = workspaceOnTmpfs('64m', {
       scripts: { ro },
       adapters: { ro: { executable: 'ro', timeout_s: 30 } },

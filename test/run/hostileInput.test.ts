@@ -6,7 +6,7 @@ import { appendFileSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readli
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, createWorkspace, type CliResult, type TestWorkspace } from './workspace.js';
+import { CLI, createWorkspace, subrunFolders, type CliResult, type TestWorkspace } from './workspace.js';
 
 const OK_FLOW = { ok: { steps: [{ id: 'p', adapter: 'pass' }] } };
 
@@ -225,17 +225,18 @@ describe('records, printed text, options and export of a finished run', () => {
 
     it('--out - into `| head -1` ends quietly with exit 0', async () => {
       // Enough rows that the reader has gone long before the writer is done.
-      const events = readFileSync(path.join(dir, 'steps.ldjson'), 'utf8').split('\n').filter((l) => l.includes('"step_'));
-      const saved = readFileSync(path.join(dir, 'steps.ldjson'));
+      const log = path.join(subrunFolders(dir)[0]!, 'steps.ldjson');
+      const events = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"step_'));
+      const saved = readFileSync(log);
       try {
-        appendFileSync(path.join(dir, 'steps.ldjson'), `${Array(20_000).fill(events.join('\n')).join('\n')}\n`);
+        appendFileSync(log, `${Array(20_000).fill(events.join('\n')).join('\n')}\n`);
         const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${CLI}" export --run ${runId} --format csv --out - --root "${ws.root}" 2>"${ws.root}/export.err" | head -1`], { encoding: 'utf8', timeout: 60_000 });
         expect(r.stdout).toMatch(/^run_id,subrun_id,/);
         expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
         expect(readFileSync(path.join(ws.root, 'export.err'), 'utf8')).toBe('');
         expect(r.status).toBe(0);
       } finally {
-        writeFileSync(path.join(dir, 'steps.ldjson'), saved);
+        writeFileSync(log, saved);
       }
     });
   });

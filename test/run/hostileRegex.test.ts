@@ -24,7 +24,7 @@ function stdoutBytes(w: TestWorkspace): number {
   const dir = w.runFolders()[0];
   const sub = dir ? subrunFolders(dir)[0] : undefined;
   try {
-    return sub ? statSync(path.join(sub, 'stdout', '01_h.log')).size : 0;
+    return sub ? statSync(path.join(sub, 'stdout', '00_h.log')).size : 0;
   } catch {
     return 0;
   }
@@ -43,7 +43,7 @@ describe('hostile regexes', { timeout: 90_000 }, () => {
     const sub = readJson(path.join(subrunFolders(dir)[0]!, 'summary.json'));
     expect(sub.steps.map((s: any) => s.status)).toEqual(['timeout', 'passed']);
     // Every hostile line was scanned (none matched: each ends in "!"), and written whole.
-    expect(readFileSync(path.join(subrunFolders(dir)[0]!, 'stdout', '01_h.log'), 'utf8')).toContain('printed\n');
+    expect(readFileSync(path.join(subrunFolders(dir)[0]!, 'stdout', '00_h.log'), 'utf8')).toContain('printed\n');
     expect(sub.steps[0].metrics).toEqual({});
     expect(ws.railState('vcore_mv')).toBe(1000);
     expect(readEvents(dir).filter((e) => e.event === 'margin_restore').at(-1)).toMatchObject({ requested: 1000, ok: true });

@@ -40,12 +40,14 @@ describe('the environment of diagnostics and actuators', () => {
     const dir = ws.onlyRun();
     const runId = path.basename(dir);
     const summary = readJson(path.join(dir, 'summary.json'));
-    const subDir = path.join(dir, summary.subruns[0].id);
+    const subDir = path.join(dir, 'subruns', summary.subruns[0].id);
     const sub = readJson(path.join(subDir, 'summary.json'));
     const diag = envLines(stepLog(subDir, 'stdout', sub.steps[0].log_name));
     // Exactly the run's variables: the planned margins, no stray, no forged id, no option variables.
     expect(diag).toEqual({
       RR_RUN_ID: runId, RR_SUBRUN_ID: sub.id, RR_UNIT: 'SN1', RR_SEED: String(sub.seed), RR_STEP_ID: 'env',
+      // road_runner's own per-step marker (docs/decisions.md, processes of a run).
+      RR_STEP_MARK: `${sub.id}/${sub.steps[0].index}`,
       RR_MARGIN_VCORE_MV: '950', RR_MARGIN_FREQ_MHZ: '2000', RR_MARGIN_VDDQ_MV: '1210',
     });
     // The actuator set 950 and restored 1000; it kept its own configuration (RR_SIM_RAIL_DIR,
@@ -102,7 +104,7 @@ describe('executables are checked when they are launched', () => {
     const summary = readJson(path.join(dir, 'summary.json'));
     expect(summary.status).toBe('aborted');
     expect(summary.reason).toMatch(/executable diags\/victim changed since the run started \(sha256 [0-9a-f]{12}…, recorded [0-9a-f]{12}… in sysinfo\.json\)/);
-    const subDir = path.join(dir, summary.subruns[0].id);
+    const subDir = path.join(dir, 'subruns', summary.subruns[0].id);
     const sub = readJson(path.join(subDir, 'summary.json'));
     expect(sub.steps.map((s: { status: string }) => s.status)).toEqual(['passed', 'passed', 'error', 'skipped']);
     expect(sub.steps[2].error).toMatch(/^executable diags\/victim changed since the run started/);
@@ -127,7 +129,7 @@ describe('executables are checked when they are launched', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const dir = ws.onlyRun();
     const summary = readJson(path.join(dir, 'summary.json'));
-    const subDir = path.join(dir, summary.subruns[0].id);
+    const subDir = path.join(dir, 'subruns', summary.subruns[0].id);
     const sub = readJson(path.join(subDir, 'summary.json'));
     expect(sub.steps.map((s: { status: string }) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     expect(stepLog(subDir, 'stdout', sub.steps[2].log_name)).toBe('victim-original\n');

@@ -32,7 +32,7 @@ describe('run: the run folder removed mid-run', () => {
     const s = readJson(path.join(dir, 'summary.json'));
     expect(s).toMatchObject({ status: 'aborted', exit_code: 4 });
     expect(s.reason).toContain('the run folder was removed');
-    const sub = readJson(path.join(dir, s.subruns[0].id, 'summary.json'));
+    const sub = readJson(path.join(dir, 'subruns', s.subruns[0].id, 'summary.json'));
     expect(sub.status).toBe('aborted');
     expect(sub.steps.map((x: any) => x.status)).toEqual(['passed', 'error', 'skipped']);
     expect(sub.steps[1].error).toContain('not counted as a margin failure');
