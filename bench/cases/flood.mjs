@@ -2,7 +2,7 @@
 // same executable redirected to a file by the shell. Two adapters: no output rules (the child
 // writes the file itself) and a fail regex + metric (every byte is piped through the scanner).
 
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearRuns, measureCli, onlyRunDir, readEvents, runArgs } from '../lib/cli.mjs';
 import { assertExitZero, measure } from '../lib/measure.mjs';
@@ -16,9 +16,13 @@ async function runFlood(ws, kind, mib) {
   clearRuns(ws.root);
   const r = await measureCli(`road_runner run (flood ${kind})`, runArgs(ws, `flood_${kind}`), { cwd: ws.root });
   const runDir = onlyRunDir(ws.root);
-  const end = readEvents(runDir).find((e) => e.event === 'step_end');
-  const sub = readdirSync(runDir).find((name) => /-s\d+$/.test(name));
-  const bytes = statSync(join(runDir, sub, 'stdout', end.log_name ?? readdirSync(join(runDir, sub, 'stdout'))[0])).size;
+  const events = readEvents(runDir);
+  const end = events.find((e) => e.event === 'step_end');
+  const start = events.find((e) => e.event === 'step_start');
+  // Sub-run folders live in subruns/ (SPEC §5.3); the log is named by the step_start event.
+  const base = existsSync(join(runDir, 'subruns')) ? join(runDir, 'subruns') : runDir;
+  const sub = readdirSync(base).find((name) => /-s\d+$/.test(name));
+  const bytes = statSync(join(base, sub, 'stdout', start.log_name)).size;
   if (end.status !== 'passed' || bytes !== mib * MIB) throw new Error(`flood ${kind}: step ${end.status}, ${bytes} bytes captured, expected ${mib * MIB}`);
   clearRuns(ws.root);
   return { ...r, stepMs: end.duration_ms };

@@ -87,17 +87,6 @@ function checkFixedArgs(source: AnyAdapter['source'], data: DiagAdapter | RailAd
 }
 
 // V8 says `Invalid regular expression: /x(/: Unterminated group`; keep the part after the prefix.
-function regexError(regex: string): string | null {
-  try {
-    new RegExp(regex);
-    return null;
-  } catch (e) {
-    return (e as Error).message.replace(/^Invalid regular expression: /, '');
-  }
-}
-
-const regexHint = 'regexes use JavaScript syntax; put a backslash before ( ) [ ] { } . * + ? to match the character itself';
-
 function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: ParamSpec): Problem[] {
   const ptr = `/params/${escapePointer(name)}`;
   const problems: Problem[] = [];
@@ -106,8 +95,8 @@ function checkParamSpec(source: Loaded<unknown>['source'], name: string, spec: P
     problems.push(problemAt(source, `${ptr}/min`, `min ${spec.min} is greater than max ${spec.max}`));
   }
   if (spec.pattern !== undefined) {
-    const err = regexError(spec.pattern);
-    if (err) problems.push(problemAt(source, `${ptr}/pattern`, `invalid regular expression ${err}`, regexHint));
+    const err = linearRegexError(spec.pattern);
+    if (err) problems.push(problemAt(source, `${ptr}/pattern`, `invalid regular expression ${err}`, linearRegexHint));
   }
   if (spec.default !== undefined) {
     const why = checkParamValue(spec, spec.default);

@@ -1,3 +1,4 @@
+import { compileLinearRegex, type LinearRegex } from './linearRegex.js';
 import type { ParamSpec, Scalar } from './schemas/index.js';
 import { argStringProblem } from './argLimits.js';
 
@@ -24,7 +25,7 @@ export function checkParamValue(spec: ParamSpec, value: Scalar): string | null {
       if (value.startsWith('-') && spec.allow_dash !== true) {
         return `${show(value)} begins with "-", so the diagnostic could read it as an option`;
       }
-      if (spec.pattern !== undefined && !new RegExp(spec.pattern).test(value)) {
+      if (spec.pattern !== undefined && !matchesPattern(spec.pattern, value)) {
         return `${show(value)} does not match the pattern /${spec.pattern}/`;
       }
       return null;
@@ -43,4 +44,16 @@ function show(value: Scalar): string {
   // Quoted; control characters escaped (a NUL or an escape sequence never reaches the terminal).
   const quote = (s: string) => (/[\u0000-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `"${s}"`);
   return value.length > 60 ? `${quote(value.slice(0, 40))}… (${value.length} characters)` : quote(value);
+}
+
+// A param's pattern runs on the linear-time engine too, so a hostile pattern cannot stall
+// `plan` on a long value. A pattern the engine refuses is reported on its own (crossCheck).
+function matchesPattern(pattern: string, value: string): boolean {
+  let regex: LinearRegex;
+  try {
+    regex = compileLinearRegex(pattern);
+  } catch {
+    return true;
+  }
+  return regex.test(value);
 }

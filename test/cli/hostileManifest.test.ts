@@ -115,3 +115,28 @@ describe('option injection', () => {
     expect(planJson.subruns[0]!.steps[0]!.argv.slice(-2)).toEqual(['--offset', '-5']);
   });
 });
+
+describe('param patterns', () => {
+  const patterned = (pattern: string) => [
+    'name: text-diag',
+    'executable: cpu-smoke',
+    'params:',
+    `  text: {type: string, flag: --text, pattern: '${pattern}'}`,
+    '',
+  ].join('\n');
+
+  test('a catastrophic pattern against a long value is decided in linear time: a plain mismatch, not a stalled plan', async () => {
+    write('adapters/text-diag.yaml', patterned('^(a+)+$'));
+    // With a backtracking engine this value takes longer than the test's limit to refuse.
+    write('flows/text.yaml', `name: text\nsteps:\n  - id: t\n    adapter: text-diag\n    params: {text: ${'a'.repeat(40_000)}b}\n`);
+    const r = await plan('text');
+    expectInputError(r, /^flows\/text\.yaml:\d+:\d+: steps\[0\]\.params\.text: .*does not match the pattern \/\^\(a\+\)\+\$\//m);
+  });
+
+  test('a pattern the linear engine cannot run is an input error at its line, with the fix', async () => {
+    write('adapters/text-diag.yaml', patterned('^(?=x)x$'));
+    write('flows/text.yaml', 'name: text\nsteps:\n  - id: t\n    adapter: text-diag\n    params: {text: x}\n');
+    const r = await plan('text');
+    expectInputError(r, /^adapters\/text-diag\.yaml:4:\d+: params\.text\.pattern: invalid regular expression .*no backreferences/m);
+  });
+});
