@@ -1,7 +1,8 @@
 // Process groups: every diagnostic leads its own group, and timeouts, aborts and the clean-up
 // after the leader exits signal the whole group, so no grandchild is left behind.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { isZombie, readProcStat } from '../records/process.js';
 
 /** How long to wait for a group to vanish after SIGKILL before giving up on it. */
 export const KILL_WAIT_MS = 2_000;
@@ -58,23 +59,10 @@ function hasLiveMember(pgid: number): boolean {
   for (const entry of entries) {
     const first = entry.charCodeAt(0);
     if (first < 48 || first > 57) continue;
-    const stat = readProcStat(entry);
-    if (stat !== null && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
+    const stat = readProcStat(Number(entry));
+    if (stat !== null && stat.pgrp === pgid && !isZombie(stat)) return true;
   }
   return false;
-}
-
-/** Reads state and process group from /proc/<pid>/stat; null if the process is gone. */
-function readProcStat(pid: string): { state: string; pgrp: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  // The command name may contain spaces and parentheses: fields start after the last ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
 }
 
 function assertGroupId(pgid: number): void {

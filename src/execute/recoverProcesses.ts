@@ -4,9 +4,10 @@
 // group number from the journal proves nothing (after a reboot, or once the group is gone, the
 // number can belong to anyone): recorded groups are only reported, never signalled.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Journal } from '../records/journal.js';
+import { isZombie, readProcStat } from '../records/process.js';
 import { isCgroupDir, killGroupAtOnce, listChildGroups, listGroupProcesses, removeGroup } from './cgroupV2.js';
 import { KILL_WAIT_MS } from './processGroup.js';
 import { findMarkedProcesses } from './runProcesses.js';
@@ -164,19 +165,6 @@ function liveGroups(pgids: number[]): number[] {
 
 // Start time (clock ticks since boot), command and process group of a live process; null when gone or a zombie.
 function readStat(pid: number): { start: string; command: string; pgid: number } | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  const open = text.indexOf('(');
-  const close = text.lastIndexOf(')');
-  if (open < 0 || close < open) return null;
-  const fields = text.slice(close + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return null;
-  const start = fields[19];
-  const pgid = Number(fields[2]);
-  if (start === undefined || !/^\d+$/.test(start)) return null;
-  return { start, command: text.slice(open + 1, close), pgid };
+  const stat = readProcStat(pid);
+  return stat === null || isZombie(stat) ? null : { start: stat.startTime, command: stat.command, pgid: stat.pgrp };
 }

@@ -5,6 +5,7 @@
 // start time) that a process belongs to the crashed run.
 
 import { readdirSync, readFileSync } from 'node:fs';
+import { isKernelThread, isZombie, readProcStat } from '../records/process.js';
 
 /** A `NAME=value` pair looked for in environments. */
 export interface Marker {
@@ -27,20 +28,35 @@ export function findMarkedProcesses(marker: Marker, minPid = 0): number[] {
     return [];
   }
   const found: number[] = [];
+  let unsure: number[] = [];
   for (const entry of entries) {
     const first = entry.charCodeAt(0);
     if (first < 48 || first > 57) continue;
     const pid = Number(entry);
     if (pid < minPid || pid === process.pid) continue;
-    if (holdsMarker(pid, needle) && isLive(pid)) found.push(pid);
+    const seen = readMarker(pid, needle);
+    if (seen === 'yes') found.push(pid);
+    else if (seen === 'unsure') unsure.push(pid);
   }
-  return found;
+  // A process in the middle of execve shows an empty environment for a moment (longer on a
+  // loaded host): look again, until it shows one or the time is up.
+  const deadline = performance.now() + UNSURE_WAIT_MS;
+  for (let pauseMs = 1; unsure.length > 0 && performance.now() < deadline; pauseMs = Math.min(pauseMs * 2, 8)) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    const still: number[] = [];
+    for (const pid of unsure) {
+      const seen = readMarker(pid, needle);
+      if (seen === 'yes') found.push(pid);
+      else if (seen === 'unsure') still.push(pid);
+    }
+    unsure = still;
+  }
+  return found.sort((a, b) => a - b);
 }
 
-/** True when the process's environment holds the marker (false when it is gone or unreadable). */
-export function hasMarker(pid: number, marker: Marker): boolean {
-  return holdsMarker(pid, Buffer.from(`${marker.name}=${marker.value}`));
-}
+// How long an empty environment is read again before it is believed. A process that really
+// has none (started by `env -i`) costs the scan that long; kernel threads are told apart at once.
+const UNSURE_WAIT_MS = 100;
 
 /** The last pid the kernel handed out in this pid namespace (/proc/loadavg), or null. */
 export function lastPid(): number | null {
@@ -52,27 +68,26 @@ export function lastPid(): number | null {
   }
 }
 
-function holdsMarker(pid: number, needle: Buffer): boolean {
+// Whether a live process (not a zombie, not a kernel thread) carries the marker; 'unsure' while
+// its environment reads empty, which is also what a process looks like halfway through execve.
+function readMarker(pid: number, needle: Buffer): 'yes' | 'no' | 'unsure' {
   let environ: Buffer;
   try {
     environ = readFileSync(`/proc/${pid}/environ`);
   } catch {
-    return false; // gone, or not ours to read
+    return 'no'; // gone, or not ours to read
   }
-  // A whole variable: at the start or after a NUL, and followed by a NUL or the end.
+  const stat = readProcStat(pid);
+  if (stat === null || isZombie(stat) || isKernelThread(stat)) return 'no';
+  if (environ.length === 0) return 'unsure';
+  return holdsMarker(environ, needle) ? 'yes' : 'no';
+}
+
+// A whole variable: at the start or after a NUL, and followed by a NUL or the end.
+function holdsMarker(environ: Buffer, needle: Buffer): boolean {
   for (let at = environ.indexOf(needle); at >= 0; at = environ.indexOf(needle, at + 1)) {
     const end = at + needle.length;
     if ((at === 0 || environ[at - 1] === 0) && (end === environ.length || environ[end] === 0)) return true;
   }
   return false;
-}
-
-function isLive(pid: number): boolean {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = text.charAt(text.lastIndexOf(')') + 2);
-    return state !== 'Z' && state !== 'X' && state !== '';
-  } catch {
-    return false;
-  }
 }
