@@ -1,6 +1,6 @@
 import type { Problem } from '../errors.js';
 import { argStringProblem } from './argLimits.js';
-import { linearRegexError, linearRegexHint } from './linearRegex.js';
+import { compileLinearRegex, linearRegexError, linearRegexHint } from './linearRegex.js';
 import { checkParamValue } from './paramValue.js';
 import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
 import { closest, suggestionFor } from './suggest.js';
@@ -42,6 +42,71 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
       // Output rules run on the linear-time engine: what it cannot compile is an input error here.
       const err = regex === undefined ? null : linearRegexError(regex);
       if (err) problems.push(problemAt(source, ptr, `invalid regular expression ${err}`, linearRegexHint));
+    }
+    problems.push(...checkMetricGroups(source, data), ...checkVerdictRules(source, data));
+  }
+  return problems;
+}
+
+// A metric's `group` and `instance_group` must name capture groups its regex has, and differ.
+function checkMetricGroups(source: AnyAdapter['source'], data: DiagAdapter): Problem[] {
+  const problems: Problem[] = [];
+  for (const [name, spec] of Object.entries(data.metrics ?? {})) {
+    if (spec.group === undefined && spec.instance_group === undefined) continue;
+    const ptr = `/metrics/${escapePointer(name)}`;
+    let count: number;
+    try {
+      count = compileLinearRegex(spec.regex).groupCount;
+    } catch {
+      continue; // reported with the regex
+    }
+    for (const key of ['group', 'instance_group'] as const) {
+      const group = spec[key];
+      if (group !== undefined && group > count) {
+        problems.push(problemAt(source, `${ptr}/${key}`, `${key} ${group} names no capture group: the regex has ${count}`,
+          'put ( ) around the part of the line to capture, and count groups from 1 by their opening parenthesis'));
+      }
+    }
+    if (spec.instance_group === undefined) continue;
+    const valueGroup = spec.group ?? (spec.instance_group === 1 ? 2 : 1);
+    if (valueGroup === spec.instance_group) {
+      problems.push(problemAt(source, `${ptr}/group`, `the value and the instance name cannot come from the same group ${spec.instance_group}`,
+        'capture the instance name and the value in two groups'));
+    } else if (spec.group === undefined && valueGroup > count) {
+      problems.push(problemAt(source, `${ptr}/instance_group`, `group ${spec.instance_group} names the instance, and the regex has no other capture group for the value`,
+        'capture the value in a second group, e.g. "core ([0-9]+): ([0-9]+)"'));
+    }
+  }
+  return problems;
+}
+
+// `min_work` names a numeric metric of the manifest; `error_unless_fail_line` needs a fail regex
+// and shares no code with the other exit-code lists.
+function checkVerdictRules(source: AnyAdapter['source'], data: DiagAdapter): Problem[] {
+  const problems: Problem[] = [];
+  const pass = data.pass ?? {};
+  const guard = pass.min_work;
+  if (guard !== undefined) {
+    const metrics = Object.keys(data.metrics ?? {});
+    const spec = data.metrics?.[guard.metric];
+    if (spec === undefined) {
+      problems.push(problemAt(source, '/pass/min_work/metric', `min_work names an unknown metric "${guard.metric}"`,
+        metrics.length === 0 ? 'declare the metric under `metrics:` (e.g. bogo_ops: {regex: …, type: integer})' : suggestionFor(guard.metric, metrics, 'metric')));
+    } else if (spec.type !== 'number' && spec.type !== 'integer') {
+      problems.push(problemAt(source, '/pass/min_work/metric', `min_work needs a numeric metric, but "${guard.metric}" is recorded as ${spec.type ?? 'string'} text`,
+        `give metric "${guard.metric}" \`type: integer\` or \`type: number\``));
+    }
+  }
+  const unlessFail = pass.error_unless_fail_line ?? [];
+  if (unlessFail.length > 0 && pass.stdout_fail_regex === undefined) {
+    problems.push(problemAt(source, '/pass/error_unless_fail_line', 'error_unless_fail_line needs stdout_fail_regex: without it every such exit would be an error',
+      'add the pattern of the tool\'s failure lines as pass.stdout_fail_regex'));
+  }
+  for (const [key, list] of [['exit_codes', pass.exit_codes ?? [0]], ['error_exit_codes', pass.error_exit_codes ?? []]] as const) {
+    const shared = unlessFail.filter((code) => list.includes(code));
+    if (shared.length > 0) {
+      problems.push(problemAt(source, '/pass/error_unless_fail_line', `exit code ${shared.join(', ')} is also in pass.${key}`,
+        'list each exit code in one of exit_codes, error_exit_codes and error_unless_fail_line'));
     }
   }
   return problems;

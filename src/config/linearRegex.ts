@@ -22,6 +22,10 @@ export interface LinearRegex {
   test: (text: string) => boolean;
   /** Group 1 if the pattern has one and it took part, else the whole match; null: no match. */
   capture: (text: string) => string | null;
+  /** Number of capture groups of the pattern. */
+  groupCount: number;
+  /** The text of the given groups (null for one that took no part); null: no match. */
+  captureGroups: (text: string, groups: readonly number[]) => (string | null)[] | null;
 }
 
 /** Compiles a pattern; `multiline` lets ^ and $ match at every line of a block. Throws on syntax RE2 cannot run. */
@@ -37,6 +41,13 @@ export function compileLinearRegex(source: string, multiline = false): LinearReg
       const m = pattern.matcher(text);
       if (!m.find()) return null;
       return (hasGroup ? m.group(1) : null) ?? m.group(0);
+    },
+    groupCount: pattern.groupCount(),
+    captureGroups: (text, groups) => {
+      if (!pattern.test(text)) return null;
+      const m = pattern.matcher(text);
+      if (!m.find()) return null;
+      return groups.map((g) => m.group(g) ?? null);
     },
   };
 }

@@ -62,6 +62,8 @@ export interface LaunchResult {
   /** Why the diagnostic could not be started, e.g. 'executable not found: diags/x (ENOENT)'. */
   spawnError: string | null;
   failMatched: boolean;
+  /** The first line that matched failRegex (shortened), null if none did. */
+  failLine: string | null;
   /** A line matched passRegex (always false when there is none). */
   passMatched: boolean;
   metrics: Record<string, number | string>;
@@ -82,6 +84,7 @@ const NOT_RUN: Ending = {
   interrupted: false,
   spawnError: null,
   failMatched: false,
+  failLine: null,
   passMatched: false,
   metrics: {},
   outputError: null,
@@ -162,6 +165,7 @@ async function runInGroup(spec: LaunchSpec, rules: CompiledScanRules | null, fil
     interrupted: group.interrupted,
     spawnError: null,
     failMatched: outcome?.failMatched ?? false,
+    failLine: outcome?.failLine ?? null,
     passMatched: outcome?.passMatched ?? false,
     metrics: outcome?.metrics ?? {},
     outputError,

@@ -9,13 +9,31 @@ import { compactTerminalLine, renderTerminalLine } from './terminalLine.js';
 export type MetricType = 'number' | 'integer' | 'string';
 export type ScannedStream = 'stdout' | 'stderr' | 'both';
 
+/** One metric: its value from a capture group, per instance when an instance group is given. */
+export interface MetricRule {
+  name: string;
+  regex: string;
+  type: MetricType;
+  /** Group holding the value; default 1 (or the first group other than instanceGroup). */
+  group?: number;
+  /** Group naming an instance: recorded as `<name>.<instance>`. */
+  instanceGroup?: number;
+}
+
+/** Most instances one metric records: hostile output cannot grow a step record without end. */
+export const MAX_METRIC_INSTANCES = 256;
+/** Longest instance name kept in a metric name. */
+const MAX_INSTANCE_CHARS = 64;
+/** Longest failing line quoted in a step's error. */
+export const MAX_FAIL_LINE_CHARS = 300;
+
 export interface ScanRules {
   /** stdout_fail_regex: a matching line means failed. */
   failRegex?: string;
   /** stdout_pass_regex: if set, at least one line must match for a pass. */
   passRegex?: string;
   /** First capture group (whole match if none); the last matching line wins. */
-  metrics?: { name: string; regex: string; type: MetricType }[];
+  metrics?: MetricRule[];
   /** Replay "\b" and "\r" cursor moves before matching (memtester-style spinners). */
   stripBackspaces?: boolean;
   /** Stream the rules apply to (stress-ng reports on stderr); default 'stdout'. */
@@ -33,16 +51,26 @@ export interface LineRegex {
   screen: LinearRegex;
 }
 
+interface CompiledMetric {
+  name: string;
+  type: MetricType;
+  regex: LineRegex;
+  /** [value group, instance group] when either is explicit; null: the first group (or whole match). */
+  groups: [number, number | null] | null;
+}
+
 export interface CompiledScanRules {
   fail: LineRegex | null;
   pass: LineRegex | null;
-  metrics: { name: string; type: MetricType; regex: LineRegex }[];
+  metrics: CompiledMetric[];
   stripBackspaces: boolean;
   stream: ScannedStream;
 }
 
 export interface ScanOutcome {
   failMatched: boolean;
+  /** The first line that matched the fail regex (cut to MAX_FAIL_LINE_CHARS), null if none did. */
+  failLine: string | null;
   passMatched: boolean;
   metrics: Record<string, number | string>;
 }
@@ -60,10 +88,11 @@ export function compileScanRules(rules: ScanRules | undefined): CompiledScanRule
   if (rules === undefined) return null;
   const fail = compileLineRegex(rules.failRegex, 'stdout_fail_regex');
   const pass = compileLineRegex(rules.passRegex, 'stdout_pass_regex');
-  const metrics = (rules.metrics ?? []).map((metric) => ({
+  const metrics = (rules.metrics ?? []).map((metric): CompiledMetric => ({
     name: metric.name,
     type: metric.type,
     regex: compileLineRegex(metric.regex, `metrics.${metric.name}.regex`) as LineRegex,
+    groups: metric.group === undefined && metric.instanceGroup === undefined ? null : metricGroups(metric),
   }));
   if (fail === null && pass === null && metrics.length === 0) return null;
   return { fail, pass, metrics, stripBackspaces: rules.stripBackspaces ?? false, stream: rules.stream ?? 'stdout' };
@@ -72,18 +101,48 @@ export function compileScanRules(rules: ScanRules | undefined): CompiledScanRule
 /** Creates the scanner that applies compiled rules line by line and accumulates the outcome. */
 export function createOutputScanner(rules: CompiledScanRules): OutputScanner {
   let failMatched = false;
+  let failLine: string | null = null;
   let passMatched = false;
   const metrics: Record<string, number | string> = {};
+  const instances = new Map<string, number>();
+
+  const recordInstance = (metric: CompiledMetric, instance: string, value: number | string): void => {
+    const key = `${metric.name}.${instance}`;
+    if (metrics[key] === undefined) {
+      const seen = instances.get(metric.name) ?? 0;
+      if (seen >= MAX_METRIC_INSTANCES) return;
+      instances.set(metric.name, seen + 1);
+    }
+    metrics[key] = value;
+  };
+
+  const scanMetric = (metric: CompiledMetric, line: string): void => {
+    if (metric.groups === null) {
+      const captured = metric.regex.exact.capture(line);
+      const value = captured === null ? undefined : readMetricValue(captured, metric.type);
+      if (value !== undefined) metrics[metric.name] = value;
+      return;
+    }
+    const [valueGroup, instanceGroup] = metric.groups;
+    const texts = metric.regex.exact.captureGroups(line, instanceGroup === null ? [valueGroup] : [valueGroup, instanceGroup]);
+    if (texts === null || texts[0] === null || texts[0] === undefined) return;
+    const value = readMetricValue(texts[0], metric.type);
+    if (value === undefined) return;
+    if (instanceGroup === null) {
+      metrics[metric.name] = value;
+      return;
+    }
+    const instance = instanceName(texts[1] ?? null);
+    if (instance !== null) recordInstance(metric, instance, value);
+  };
 
   const scanLine = (line: string, checkFail: boolean, checkPass: boolean, checkMetrics: CompiledScanRules['metrics']): void => {
-    if (checkFail && !failMatched && rules.fail?.exact.test(line) === true) failMatched = true;
-    if (checkPass && !passMatched && rules.pass?.exact.test(line) === true) passMatched = true;
-    for (const metric of checkMetrics) {
-      const captured = metric.regex.exact.capture(line);
-      if (captured === null) continue;
-      const value = readMetricValue(captured, metric.type);
-      if (value !== undefined) metrics[metric.name] = value;
+    if (checkFail && !failMatched && rules.fail?.exact.test(line) === true) {
+      failMatched = true;
+      failLine = line.length > MAX_FAIL_LINE_CHARS ? `${line.slice(0, MAX_FAIL_LINE_CHARS)}…` : line;
     }
+    if (checkPass && !passMatched && rules.pass?.exact.test(line) === true) passMatched = true;
+    for (const metric of checkMetrics) scanMetric(metric, line);
   };
 
   const scanLines = (block: string): void => {
@@ -105,7 +164,7 @@ export function createOutputScanner(rules: CompiledScanRules): OutputScanner {
   return {
     scanLines,
     compact: rules.stripBackspaces ? compactTerminalLine : undefined,
-    readOutcome: () => ({ failMatched, passMatched, metrics: { ...metrics } }),
+    readOutcome: () => ({ failMatched, failLine, passMatched, metrics: { ...metrics } }),
   };
 }
 
@@ -122,6 +181,20 @@ export function readMetricValue(text: string, type: MetricType): number | string
 export function isOutputPassing(outcome: Pick<ScanOutcome, 'failMatched' | 'passMatched'>, rules: ScanRules | undefined): boolean {
   if (outcome.failMatched) return false;
   return rules?.passRegex === undefined || outcome.passMatched;
+}
+
+// Value group, then instance group: the value is group 1 unless that names the instance.
+function metricGroups(metric: MetricRule): [number, number | null] {
+  const instance = metric.instanceGroup ?? null;
+  const value = metric.group ?? (instance === 1 ? 2 : 1);
+  return [value, instance];
+}
+
+// An instance as it may appear in a metric name: letters, digits and . _ : - only, never empty.
+function instanceName(text: string | null): string | null {
+  if (text === null) return null;
+  const name = text.trim().slice(0, MAX_INSTANCE_CHARS).replace(/[^A-Za-z0-9_.:-]/g, '_');
+  return name === '' ? null : name;
 }
 
 function compileLineRegex(source: string | undefined, what: string): LineRegex | null {

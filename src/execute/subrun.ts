@@ -6,6 +6,7 @@ import { runFolderLayout } from '../records/runFolderLayout.js';
 import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
 import { verifyExecutable } from './executableGuard.js';
 import { launch, type LaunchResult, type ScanRules } from './launch.js';
+import type { MetricRule } from './scanRules.js';
 import { restoreRail, setRail, type RailActuator, type RailSetResult } from './rails.js';
 import type { RunContext } from './runContext.js';
 import { describeFault, recordsProblem } from './runFaults.js';
@@ -26,7 +27,9 @@ export function railEnvironment(ctx: RunContext, sub: PlannedSubrun, margins: Re
 
 function scanRulesOf(ctx: RunContext, adapterName: string): ScanRules | undefined {
   const a = ctx.adapters[adapterName]!;
-  const metrics = Object.entries(a.metrics ?? {}).map(([name, m]) => ({ name, regex: m.regex, type: m.type ?? 'string' }));
+  const metrics = Object.entries(a.metrics ?? {}).map(([name, m]): MetricRule => ({
+    name, regex: m.regex, type: m.type ?? 'string', group: m.group, instanceGroup: m.instance_group,
+  }));
   const pass = a.pass ?? {};
   if (!pass.stdout_fail_regex && !pass.stdout_pass_regex && metrics.length === 0) return undefined;
   return {
@@ -221,7 +224,7 @@ async function returnToDefaults(ctx: RunContext, sub: PlannedSubrun, adapter: st
 function refusedResult(reason: string): LaunchResult {
   const at = new Date().toISOString();
   return {
-    exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: reason, failMatched: false, passMatched: false,
+    exitCode: null, signal: null, timedOut: false, interrupted: false, spawnError: reason, failMatched: false, failLine: null, passMatched: false,
     metrics: {}, outputError: null, startedAt: at, endedAt: at, durationMs: 0,
   };
 }

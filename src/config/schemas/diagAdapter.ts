@@ -52,6 +52,13 @@ export const diagAdapterSchema = {
           items: exitCode,
           description: 'Exit codes meaning the test could not run (status error, not failed).',
         },
+        error_unless_fail_line: {
+          type: 'array',
+          items: exitCode,
+          description:
+            'Exit codes that mean failed only when a stdout_fail_regex line was seen, and error otherwise: for tools that ' +
+            'exit with the same code on a usage problem and on a hardware failure (stressapptest exits 1 for both).',
+        },
         exit_code_meanings: {
           type: 'object',
           propertyNames: { pattern: '^-?[0-9]+$' },
@@ -61,6 +68,22 @@ export const diagAdapterSchema = {
         stdout_pass_regex: { type: 'string' },
         scan: { enum: ['stdout', 'stderr', 'both'], description: 'Stream the regexes and metrics read.' },
         strip_control: { type: 'boolean', description: 'Remove backspace/carriage-return spinners before scanning.' },
+        min_work: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['metric', 'min'],
+          description:
+            'Guard against a step that did no work: a step whose work metric is below `min` (every instance of a ' +
+            'per-instance metric is checked), or absent while `required`, is failed with the reason "did no work".',
+          properties: {
+            metric: { type: 'string', minLength: 1, description: 'Name of a numeric metric of this manifest (its key under `metrics`).' },
+            min: { ...exactNumber, description: 'Smallest value that counts as work done (inclusive), e.g. 1 bogo op.' },
+            required: {
+              type: 'boolean',
+              description: 'When true (the default), output without any value of the metric also means the step did no work.',
+            },
+          },
+        },
       },
     },
     metrics: {
@@ -72,6 +95,20 @@ export const diagAdapterSchema = {
         properties: {
           regex: { type: 'string' },
           type: { enum: ['number', 'integer', 'string'] },
+          group: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 99,
+            description: 'Capture group holding the value (default: group 1, or the first group other than instance_group).',
+          },
+          instance_group: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 99,
+            description:
+              'Capture group naming an instance (e.g. a stress-ng stressor): each instance is recorded as its own metric ' +
+              '`<name>.<instance>` (last matching line per instance wins) instead of one value for the whole step.',
+          },
         },
       },
     },
