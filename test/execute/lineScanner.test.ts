@@ -77,9 +77,9 @@ describe('scan rules', () => {
     const scanner = createOutputScanner(rules!);
     scanner.scanLines('a\nn=1\r\nb');
     scanner.scanLines('x MISCOMPARE\nn=2x');
-    expect(scanner.readOutcome()).toEqual({ failMatched: false, passMatched: false, metrics: { n: 1 } });
+    expect(scanner.readOutcome()).toEqual({ failMatched: false, failLine: null, passMatched: false, metrics: { n: 1 } });
     scanner.scanLines('n=3\nMISCOMPARE at 0\nall done\ntail');
-    expect(scanner.readOutcome()).toEqual({ failMatched: true, passMatched: true, metrics: { n: 3 } });
+    expect(scanner.readOutcome()).toEqual({ failMatched: true, failLine: 'MISCOMPARE at 0', passMatched: true, metrics: { n: 3 } });
   });
 
   it('runs patterns in linear time: catastrophic backtracking patterns cannot stall a scan', () => {
@@ -88,7 +88,7 @@ describe('scan rules', () => {
     const scanner = createOutputScanner(rules!);
     const hostile = `${'a'.repeat(60_000)}!`;
     for (let i = 0; i < 20; i++) scanner.scanLines(`${hostile}\n${'word '.repeat(10_000)}?`);
-    expect(scanner.readOutcome()).toEqual({ failMatched: false, passMatched: false, metrics: {} });
+    expect(scanner.readOutcome()).toEqual({ failMatched: false, failLine: null, passMatched: false, metrics: {} });
     scanner.scanLines('aaa');
     expect(scanner.readOutcome().failMatched).toBe(true);
   });
