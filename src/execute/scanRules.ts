@@ -32,7 +32,7 @@ export interface ScanRules {
   failRegex?: string;
   /** stdout_pass_regex: if set, at least one line must match for a pass. */
   passRegex?: string;
-  /** First capture group (whole match if none); the last matching line wins. */
+  /** Value from a capture group (whole match if none), per instance when the rule names one; the last matching line wins. */
   metrics?: MetricRule[];
   /** Replay "\b" and "\r" cursor moves before matching (memtester-style spinners). */
   stripBackspaces?: boolean;
