@@ -69,5 +69,9 @@ describe.skipIf(skipWithout('stress-ng'))('run: stress-ng through the shipped ad
     expect(step.error).toBe('exit code 1 (stress-ng error: a bad option or a fatal problem in the stress-ng harness)');
     const summary = readJson(path.join(ws.onlyRun(), 'summary.json'));
     expect(summary.counts).toMatchObject({ error: 1, failed: 0, passed: 0 });
+    // The shmoo shows the point as an error, not as a hardware failure.
+    const report = readFileSync(path.join(ws.onlyRun(), 'report.md'), 'utf8');
+    expect(report).toContain('`E` error (a step could not run) (1)');
+    expect(report).toContain('`F` failed (0)');
   });
 });
