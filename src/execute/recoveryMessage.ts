@@ -36,10 +36,12 @@ export class RecoveryFailedError extends RuntimeAbortError {
   constructor(runId: string, rails: RailRecovery[], source: AdapterSource) {
     const failed = rails.filter((r) => !r.ok);
     const from = source === 'recorded' ? 'the rail manifests recorded in its inputs/' : 'today\'s rail manifests in adapters/';
+    const restored = rails.filter((r) => r.ok).map((r) => `${r.rail} (read back ${r.read_back})`);
     super(
       [`recovery of crashed run ${runId} could not restore ${failed.map((r) => r.rail).join(', ')} with ${from}; the crash journal is kept. What was tried:`,
-        ...failed.flatMap(explainRail)].join('\n'),
-      RECOVERY_OPTIONS.join('; '),
+        ...failed.flatMap(explainRail),
+        ...(restored.length > 0 ? [`  back at nominal: ${restored.join(', ')}`] : [])].join('\n'),
+      `fix the actuator and run \`road_runner recover\` again; or ${RECOVERY_OPTIONS.join('; ')}`,
     );
     this.runId = runId;
     this.rails = rails;
@@ -54,7 +56,9 @@ export function explainRail(r: RailRecovery): string[] {
   if (r.calls.length === 0) lines.push('    no actuator call was made');
   for (const c of r.calls) lines.push(`    ran ${c.argv.map(quoteArg).join(' ')}: ${describeCall(c)}`);
   lines.push(`    read back: ${r.read_back ?? 'nothing'}`);
-  if (r.error) lines.push(`    why: ${r.error}`);
+  // A call that failed already says why; otherwise (read-back off, refused, no actuator) the error does.
+  const callFailed = r.calls.some((c) => c.spawn_error !== null || c.timed_out || c.exit_code !== 0);
+  if (r.error && !callFailed) lines.push(`    why: ${r.error}`);
   return lines;
 }
 
