@@ -103,8 +103,17 @@ describe('recover when the recorded actuator cannot restore', { timeout: 120_000
     expect(blocked.stderr).toContain('--with-current-adapters');
     expect(ws.runFolders()).toHaveLength(1);
 
-    // Today's manifest drives the rail through another executable that has the access.
+    // Today's manifests are validated first: a broken rail manifest is an input error, nothing is called.
     const manifest = path.join(ws.root, 'adapters/vcore.yaml');
+    writeFileSync(manifest, stringify({ name: 'vcore', ...railAdapter('sim-rail'), tolerence: 5 }));
+    const before = ws.railHistory('vcore_mv');
+    const broken = await ws.cli(['recover', '--with-current-adapters'], { env: DENIED });
+    expect(broken.code, show(broken)).toBe(2);
+    expect(broken.stderr).toMatch(/problem in today's rail manifests; nothing was restored:\n.*adapters\/vcore\.yaml:\d+:\d+: .*tolerence/);
+    expect(ws.railHistory('vcore_mv')).toEqual(before);
+    expect(existsSync(journalOf(ws))).toBe(true);
+
+    // Today's manifest drives the rail through another executable that has the access.
     writeFileSync(manifest, stringify({ name: 'vcore', ...railAdapter('sim-rail') }));
     // ... but a nominal today's policy forbids is still refused (exit 3), whoever's manifest.
     setPolicy(ws, 990);
