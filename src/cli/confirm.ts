@@ -31,14 +31,25 @@ export type Confirmation = 'go' | 'declined' | 'interrupted';
 
 /** Asks the operator (inquirer) unless --yes; with no terminal and no --yes, refuses at once. */
 export async function confirmRun(lines: string[], opts: { yes: boolean; isTTY: boolean; out: (l: string) => void }): Promise<Confirmation> {
+  return confirmAction(lines, { ...opts, question: 'Apply these margins and start the run?', refusal: 'refusing to margin the host without confirmation: there is no terminal to ask on' });
+}
+
+/**
+ * Shows `lines`, then asks `question` (inquirer, default no) unless --yes. With no terminal
+ * and no --yes it refuses (exit 2) with `refusal`, telling to pass --yes.
+ */
+export async function confirmAction(
+  lines: string[],
+  opts: { yes: boolean; isTTY: boolean; out: (l: string) => void; question: string; refusal: string },
+): Promise<Confirmation> {
   for (const line of lines) opts.out(line);
   if (opts.yes) return 'go';
   if (!opts.isTTY) {
-    throw new UsageError('refusing to margin the host without confirmation: there is no terminal to ask on', 'pass --yes to confirm on the command line (for scripts and CI)');
+    throw new UsageError(opts.refusal, 'pass --yes to confirm on the command line (for scripts and CI)');
   }
   const { default: inquirer } = await import('inquirer');
   try {
-    const answer = await inquirer.prompt<{ go: boolean }>([{ type: 'confirm', name: 'go', message: 'Apply these margins and start the run?', default: false }]);
+    const answer = await inquirer.prompt<{ go: boolean }>([{ type: 'confirm', name: 'go', message: opts.question, default: false }]);
     return answer.go ? 'go' : 'declined';
   } catch (error) {
     // inquirer reads keys in raw mode, so Ctrl-C reaches it as a key, not as SIGINT: it ends the prompt this way.

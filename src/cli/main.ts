@@ -143,7 +143,12 @@ function buildParser(argv: string[]) {
       y.option('older-than', { type: 'string', demandOption: true, describe: 'Age in days, fractions allowed (e.g. 0.5), 0 to 36500' })
         .option('dry-run', { type: 'boolean', describe: 'List what would be removed; remove nothing' }),
       lazy(() => import('./commands/clean.js')))
-    .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', {}, lazy(() => import('./commands/recover.js')))
+    .command('recover', 'Restore the rails of a crashed run (journal left behind) and mark it crashed', (y) =>
+      y.option('with-current-adapters', { type: 'boolean', describe: 'Restore with today\'s rail manifests in adapters/ instead of the crashed run\'s inputs/ copies (docs/recovery.md)' })
+        .option('clear', { type: 'boolean', describe: 'Call no actuator: you confirm the hardware is at nominal; the journal goes and the run records it (docs/recovery.md)' })
+        .option('yes', { type: 'boolean', describe: 'With --clear: confirm without the question (needed without a terminal)' })
+        .conflicts('clear', 'with-current-adapters'),
+      lazy(() => import('./commands/recover.js')))
     .completion('completion', 'Print a shell completion script (bash, zsh): road_runner completion >> ~/.bashrc')
     .demandCommand(1, 'name a command; see road_runner --help')
     .recommendCommands()

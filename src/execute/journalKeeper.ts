@@ -7,6 +7,11 @@ import { readBootId } from './runSummary.js';
 export interface JournalKeeper {
   /** Records a rail as touched (with its nominal) before its actuator is first called. */
   touchRail(rail: string, nominal: number, adapter: string): void;
+  /**
+   * After a `set` call: whether its actuator started. A rail whose set never started, in this
+   * call or any earlier one of the run, was not changed: it leaves the journal again.
+   */
+  railSetStarted(rail: string, started: boolean): void;
   setSubrun(id: string | null): void;
   addPgid(pgid: number): void;
   removePgid(pgid: number): void;
@@ -39,10 +44,21 @@ export function openJournal(runsDir: string, runId: string, now: () => Date, cgr
   // Process groups change twice per step: kept in a cheaper record beside the journal.
   const groups = openRunningGroups(runsDir);
   let pgids: number[] = [];
+  // Rails whose actuator has really run a `set` in this run: they stay journaled to the end.
+  const changed = new Set<string>();
   return {
     touchRail(rail, nominal, adapter) {
       if (journal.rails[rail]) return;
       journal.rails[rail] = { nominal, adapter };
+      save();
+    },
+    railSetStarted(rail, started) {
+      if (started) {
+        changed.add(rail);
+        return;
+      }
+      if (changed.has(rail) || !journal.rails[rail]) return;
+      delete journal.rails[rail];
       save();
     },
     setSubrun(id) {

@@ -20,6 +20,25 @@ export interface RailActuator {
   cwd: string;
 }
 
+/** One actuator call as it happened, for a message that says what was tried. */
+export interface ActuatorCallRecord {
+  action: 'set' | 'get';
+  /** The executable and its arguments. */
+  argv: string[];
+  exit_code: number | null;
+  signal: string | null;
+  timed_out: boolean;
+  /** Why it could not be started (so it never ran), or null. */
+  spawn_error: string | null;
+  /** The last line of its stderr, trimmed. */
+  stderr: string;
+}
+
+/** True when the trace holds a `set` call that started (spawned): the rail may have changed. */
+export function hasSetStarted(trace: readonly ActuatorCallRecord[]): boolean {
+  return trace.some((c) => c.action === 'set' && c.spawn_error === null);
+}
+
 /** What one set-and-read-back achieved. */
 export interface RailSetResult {
   requested: number;
@@ -42,7 +61,7 @@ export function actuatorTimeoutMs(timeoutS: number | undefined): number {
   return timeoutS === undefined ? defaultActuatorTimeoutMs : clampTimeoutMs(timeoutS * 1000, defaultActuatorTimeoutMs);
 }
 
-async function callActuator(act: RailActuator, args: string[], env: Record<string, string>): Promise<{ stdout: string; error: string | null }> {
+async function callActuator(act: RailActuator, args: string[], env: Record<string, string>, trace?: ActuatorCallRecord[], action: 'set' | 'get' = 'get'): Promise<{ stdout: string; error: string | null }> {
   // Its own process group (callActuatorProcess): a Ctrl-C on the terminal goes to the whole
   // foreground job and would otherwise kill the actuator mid-call, even while it is putting a
   // rail back. RR_RUN_ID in its environment lets recovery find a call left running by a crash.
@@ -52,6 +71,10 @@ async function callActuator(act: RailActuator, args: string[], env: Record<strin
     file: act.file, args, cwd: act.cwd, env: { ...actuatorInheritedEnvironment(), ...act.env, ...env }, timeoutMs, graceMs: actuatorGraceMs,
   });
   const what = `${act.adapter} ${args.join(' ')}`;
+  trace?.push({
+    action, argv: [act.file, ...args], exit_code: result.exitCode, signal: result.signal, timed_out: result.timedOut,
+    spawn_error: result.spawnError, stderr: result.stderr.trim().split('\n').slice(-1)[0] ?? '',
+  });
   if (result.spawnError !== null) return { stdout: '', error: `${what}: ${result.spawnError}` };
   if (result.timedOut || result.exitCode !== 0) {
     const stderr = result.stderr.trim().split('\n').slice(-1)[0] ?? '';
@@ -67,8 +90,8 @@ async function callActuator(act: RailActuator, args: string[], env: Record<strin
 }
 
 /** Reads a rail's current value through its actuator's `get` command. */
-export async function readRail(act: RailActuator, env: Record<string, string>): Promise<{ value: number | null; error: string | null }> {
-  const { stdout, error } = await callActuator(act, act.get, env);
+export async function readRail(act: RailActuator, env: Record<string, string>, trace?: ActuatorCallRecord[]): Promise<{ value: number | null; error: string | null }> {
+  const { stdout, error } = await callActuator(act, act.get, env, trace, 'get');
   if (error) return { value: null, error };
   const match = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(stdout);
   if (!match) return { value: null, error: `${act.adapter} get printed no number: ${JSON.stringify(stdout.slice(0, 80))}` };
@@ -82,22 +105,23 @@ export async function readRail(act: RailActuator, env: Record<string, string>): 
  * Sets a rail and checks it took: the value is checked against the effective bounds right
  * before the actuator is called (a second, runtime check), then set, settled, read back and
  * the read-back checked against the bounds and the tolerance. Never throws; the result says
- * what happened.
+ * what happened, and `trace` (when given) receives every actuator call made.
  */
 export async function setRail(
   act: RailActuator,
   value: number,
   bounds: EffectiveBounds,
   env: Record<string, string>,
+  trace?: ActuatorCallRecord[],
 ): Promise<RailSetResult> {
   const refused = checkRailValue(bounds, act.rail, value);
   if (refused) return { requested: value, read_back: null, ok: false, error: `refused before setting: ${refused}` };
   const args = act.set.map((arg) => arg.replaceAll('{value}', String(value)));
-  const set = await callActuator(act, args, env);
+  const set = await callActuator(act, args, env, trace, 'set');
   if (set.error) return { requested: value, read_back: null, ok: false, error: set.error };
   // A settle time is waited in full: never a delay a timer would cut to 1 ms.
   if (Number.isFinite(act.settleMs) && act.settleMs > 0) await sleep(Math.min(act.settleMs, MAX_TIMER_MS));
-  const read = await readRail(act, env);
+  const read = await readRail(act, env, trace);
   if (read.value === null) return { requested: value, read_back: null, ok: false, error: read.error };
   // SPEC §3.1: the read-back is checked against the bounds too, not only the tolerance: a
   // rail that lands outside them (even within tolerance of an allowed value) is a fault.
@@ -118,9 +142,9 @@ export async function setRail(
 }
 
 /** Returns a rail to nominal, trying twice: restoring is the one thing that must not give up early. */
-export async function restoreRail(act: RailActuator, bounds: EffectiveBounds, env: Record<string, string>): Promise<RailSetResult> {
-  const first = await setRail(act, act.nominal, bounds, env);
+export async function restoreRail(act: RailActuator, bounds: EffectiveBounds, env: Record<string, string>, trace?: ActuatorCallRecord[]): Promise<RailSetResult> {
+  const first = await setRail(act, act.nominal, bounds, env, trace);
   if (first.ok) return first;
-  const second = await setRail(act, act.nominal, bounds, env);
+  const second = await setRail(act, act.nominal, bounds, env, trace);
   return second.ok ? second : { ...second, error: `${second.error} (after a retry; first attempt: ${first.error})` };
 }

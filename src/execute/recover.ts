@@ -1,29 +1,26 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { RuntimeAbortError, SafetyViolationError } from '../errors.js';
-import type { RailAdapter } from '../config/schemas/index.js';
 import type { Validators } from '../config/validate.js';
-import { isRailAdapter, type ExecutableRef } from '../config/workspaceTypes.js';
 import type { HostFacts } from '../host/facts.js';
 import type { Plan } from '../plan/types.js';
 import { checkRailValue } from '../safety/bounds.js';
 import { boundsInForceNow } from '../safety/boundsNow.js';
 import { openRunEventLog } from '../records/runEventLog.js';
 import { runFolderLayout } from '../records/runFolderLayout.js';
-import { isJournalOrphaned, readJournal, removeJournal } from '../records/journal.js';
+import { isJournalOrphaned, readJournal, removeJournal, type Journal } from '../records/journal.js';
 import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { readRunningGroups, runningGroupsPath } from '../records/runningGroups.js';
 import { SPACE_RESERVE_FILE } from '../records/spaceReserve.js';
-import { emptyCounts, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
+import { emptyCounts, type RunRecovery, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
 import { readEvents } from '../records/eventReader.js';
 import { countSteps } from './subrun.js';
-import { resolveExecutable } from '../workspace/executable.js';
-import { listYamlFiles } from '../workspace/load.js';
-import { readSource } from '../workspace/readSource.js';
-import { buildActuators } from './actuators.js';
 import { plannedSummary } from './executePlan.js';
-import { restoreRail } from './rails.js';
+import { restoreRail, type ActuatorCallRecord } from './rails.js';
+import { loadRecoveryActuators, type AdapterSource } from './recoveryActuators.js';
+import { RecoveryFailedError, type RailRecovery } from './recoveryMessage.js';
 import { endProcessesOfCrashedRun, type ProcessRecovery } from './recoverProcesses.js';
 
 /** What recovery found and did. */
@@ -32,35 +29,52 @@ export interface RecoveryReport {
   subrun_id: string | null;
   /** The crashed run's processes that were still running, and recorded groups left alone. */
   processes: ProcessRecovery;
-  rails: { rail: string; ok: boolean; read_back: number | null; error: string | null }[];
+  rails: RailRecovery[];
+  /** `restored` by road_runner, or `cleared` on the operator's word (no actuator called). */
+  action: RunRecovery['action'];
+  /** The manifests the rails were restored with; null when cleared or no rail was touched. */
+  adapter_source: AdapterSource | null;
+}
+
+/** How to recover: whose manifests restore the rails, who does it, and the clock. */
+export interface RecoverOptions {
+  /** `recorded` (default): the copies in the run's inputs/; `workspace`: today's adapters/. */
+  adapterSource?: AdapterSource;
+  /** Recorded in the run's summary; default: the user road_runner runs as. */
+  operator?: string;
+  now?: () => Date;
 }
 
 /**
  * Finds a crash journal whose road_runner is gone, ends its orphaned diagnostics, returns
  * every rail it touched to nominal (checked against the bounds in force now for `host` ∩ that
- * run's recorded bounds), and marks that run
- * and its active sub-run `crashed`. Returns null when there is nothing to recover.
+ * run's recorded bounds) with the recorded or today's manifests, and marks that run and its
+ * active sub-run `crashed`. Returns null when there is nothing to recover. A rail that cannot
+ * be restored throws RecoveryFailedError (exit 4), saying per rail what was tried; the journal stays.
  */
-export async function recoverOrphan(root: string, validators: Validators, envPath: string, graceMs: number, host: HostFacts): Promise<RecoveryReport | null> {
+export async function recoverOrphan(root: string, validators: Validators, envPath: string, graceMs: number, host: HostFacts, options: RecoverOptions = {}): Promise<RecoveryReport | null> {
   const runs = runsDir(root);
   const journal = readJournal(runs);
   if (!journal || !isJournalOrphaned(journal)) return null;
+  const source = options.adapterSource ?? 'recorded';
+  const now = options.now ?? (() => new Date());
   const dir = runDir(root, journal.run_id);
   // Only processes proven the run's (its cgroup, or boot id + start time + RR_RUN_ID) are ended.
   const processes = await endProcessesOfCrashedRun(journal, [...new Set([...journal.pgids, ...readRunningGroups(runs)])], graceMs);
 
-  const rails: RecoveryReport['rails'] = [];
+  const rails: RailRecovery[] = [];
   const touched = Object.keys(journal.rails);
+  const byHand = `restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand, then run \`road_runner recover --clear --yes\``;
   if (touched.length > 0) {
     const planFile = path.join(dir, 'plan.json');
     if (!existsSync(planFile)) {
-      throw new RuntimeAbortError(`crashed run ${journal.run_id} touched rails ${touched.join(', ')} but its plan.json is missing, so their bounds are unknown`,
-        `restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand, then delete ${path.join(runs, '.journal.json')}`);
+      throw new RuntimeAbortError(`crashed run ${journal.run_id} touched rails ${touched.join(', ')} but its plan.json is missing, so their bounds are unknown`, byHand);
     }
     const plan = readJsonFile(planFile, 'plan of the crashed run') as Plan;
-    // Nominal is checked against the bounds in force now ∩ the recorded ones. A nominal that
-    // today's policy forbids is not applied: the rails stay as they are, the journal is kept,
-    // and the operator fixes the policy or restores by hand (docs/decisions.md).
+    // Nominal is checked against the bounds in force now ∩ the recorded ones, whichever
+    // manifests restore it. A nominal that today's policy forbids is not applied: the rails
+    // stay as they are, the journal is kept, and the operator fixes the policy or restores by
+    // hand (docs/decisions.md, docs/recovery.md).
     const bounds = boundsInForceNow(validators, root, host, plan.bounds, journal.run_id);
     const forbidden = touched.flatMap((rail) => {
       const why = checkRailValue(bounds, rail, journal.rails[rail]!.nominal);
@@ -68,44 +82,100 @@ export async function recoverOrphan(root: string, validators: Validators, envPat
     });
     if (forbidden.length > 0) {
       throw new SafetyViolationError(forbidden,
-        `no rail of crashed run ${journal.run_id} was touched; fix the policy so nominal is allowed, or restore ${touched.map((r) => `${r} to ${journal.rails[r]!.nominal}`).join(', ')} by hand and delete ${path.join(runs, '.journal.json')}`);
+        `no rail of crashed run ${journal.run_id} was touched; fix the policy so nominal is allowed, or ${byHand}`);
     }
-    const { adapters, executables } = loadRecordedRailAdapters(root, dir, validators, envPath);
-    const actuators = buildActuators(root, touched, adapters, executables);
+    const actuators = loadRecoveryActuators(root, dir, journal.rails, source, validators, envPath);
     const log = openRunEventLog(dir, journal.run_id);
     try {
-      for (const rail of touched) {
-        const act = actuators[rail];
-        if (!act) {
-          rails.push({ rail, ok: false, read_back: null, error: `no actuator for ${rail} (adapter ${journal.rails[rail]!.adapter}) could be loaded` });
-          continue;
-        }
-        const r = await restoreRail({ ...act, nominal: journal.rails[rail]!.nominal }, bounds, { RR_RUN_ID: journal.run_id });
-        log.append({ event: 'margin_restore', run_id: journal.run_id, subrun_id: journal.subrun_id, rail, adapter: act.adapter, reason: 'crash recovery', ...r });
-        rails.push({ rail, ok: r.ok, read_back: r.read_back, error: r.error });
+      for (const found of actuators) {
+        const { rail } = found;
+        const nominal = journal.rails[rail]!.nominal;
+        const calls: ActuatorCallRecord[] = [];
+        const r = found.actuator
+          ? await restoreRail({ ...found.actuator, nominal }, bounds, { RR_RUN_ID: journal.run_id }, calls)
+          : { requested: nominal, read_back: null, ok: false, error: `no actuator for ${rail}: ${found.missing ?? 'unknown'}` };
+        log.append({
+          event: 'margin_restore', run_id: journal.run_id, subrun_id: journal.subrun_id, rail, adapter: found.adapter ?? journal.rails[rail]!.adapter,
+          reason: 'crash recovery', ...r, adapter_source: source, manifest: found.manifest, manifest_sha256: found.manifest_sha256,
+        });
+        rails.push({
+          rail, nominal, ok: r.ok, read_back: r.read_back, error: r.error, adapter: found.adapter, manifest: found.manifest,
+          manifest_sha256: found.manifest_sha256, executable: found.actuator?.file ?? null, calls,
+        });
       }
     } finally {
       log.close();
     }
-    const failed = rails.filter((r) => !r.ok);
-    if (failed.length > 0) {
-      throw new RuntimeAbortError(`recovery of crashed run ${journal.run_id} could not restore ${failed.map((r) => `${r.rail} (${r.error})`).join('; ')}`,
-        'restore those rails by hand; the journal is kept so `road_runner recover` can try again');
+    if (rails.some((r) => !r.ok)) throw new RecoveryFailedError(journal.run_id, rails, source);
+  }
+  const report: RecoveryReport = { run_id: journal.run_id, subrun_id: journal.subrun_id, processes, rails, action: 'restored', adapter_source: touched.length > 0 ? source : null };
+  await closeCrashedRun(root, dir, journal, {
+    action: 'restored', at: now().toISOString(), by: options.operator ?? operatorName(), rails_restored_by_road_runner: touched.length > 0,
+    adapter_source: report.adapter_source,
+    rails: Object.fromEntries(rails.map((r) => [r.rail, { nominal: r.nominal, adapter: r.adapter ?? journal.rails[r.rail]!.adapter, manifest: r.manifest, manifest_sha256: r.manifest_sha256 }])),
+  });
+  return report;
+}
+
+/**
+ * `recover --clear`: the operator says the hardware is at nominal. The crashed run's leftover
+ * processes are still ended, but no actuator is called; the run is marked crashed with who
+ * cleared it and when, and the journal goes. `expectRunId` is the run the operator confirmed:
+ * a journal of another run (replaced while asking) is not cleared. Null when there is nothing to clear.
+ */
+export async function clearOrphan(root: string, graceMs: number, opts: { expectRunId: string | null; operator: string; now?: () => Date }): Promise<RecoveryReport | null> {
+  const runs = runsDir(root);
+  const journal = readJournal(runs);
+  if (!journal || !isJournalOrphaned(journal)) return null;
+  if (opts.expectRunId !== null && journal.run_id !== opts.expectRunId) {
+    throw new RuntimeAbortError(`the crash journal now names run ${journal.run_id}, not ${opts.expectRunId} as when you confirmed; nothing was cleared`, 'run `road_runner recover --clear` again');
+  }
+  const processes = await endProcessesOfCrashedRun(journal, [...new Set([...journal.pgids, ...readRunningGroups(runs)])], graceMs);
+  const dir = runDir(root, journal.run_id);
+  const at = (opts.now ?? (() => new Date()))().toISOString();
+  const recovery: RunRecovery = { action: 'cleared', at, by: opts.operator, rails_restored_by_road_runner: false, adapter_source: null, rails: { ...journal.rails } };
+  if (existsSync(dir)) {
+    const log = openRunEventLog(dir, journal.run_id);
+    try {
+      log.append({ event: 'journal_cleared', run_id: journal.run_id, subrun_id: journal.subrun_id, by: opts.operator, at, rails: journal.rails, rails_restored_by_road_runner: false });
+    } finally {
+      log.close();
     }
   }
-  // The space the crashed run held for its closing records goes first: the marking below may need it.
-  rmSync(path.join(dir, SPACE_RESERVE_FILE), { force: true });
-  await markCrashed(dir, journal.run_id, journal.subrun_id);
-  // The crashed run never reached its own end: its reports are written now, showing the crash.
+  await closeCrashedRun(root, dir, journal, recovery);
+  const rails: RailRecovery[] = Object.entries(journal.rails).map(([rail, e]) => ({
+    rail, nominal: e.nominal, ok: false, read_back: null, error: null, adapter: e.adapter, manifest: null, manifest_sha256: null, executable: null, calls: [],
+  }));
+  return { run_id: journal.run_id, subrun_id: journal.subrun_id, processes, rails, action: 'cleared', adapter_source: null };
+}
+
+/** The user road_runner runs as, for the records (a uid when the system has no name for it). */
+export function operatorName(): string {
   try {
-    const { renderReports } = await import('../report/render.js');
-    await renderReports(root, journal.run_id);
+    return userInfo().username;
   } catch {
-    /* `road_runner report --run-id` can still render them and says what is wrong */
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+// The crashed run is marked crashed with how its journal was settled, its reports written,
+// and its journal and running-groups record removed.
+async function closeCrashedRun(root: string, dir: string, journal: Journal, recovery: RunRecovery): Promise<void> {
+  const runs = runsDir(root);
+  if (existsSync(dir)) {
+    // The space the crashed run held for its closing records goes first: the marking below may need it.
+    rmSync(path.join(dir, SPACE_RESERVE_FILE), { force: true });
+    await markCrashed(dir, journal.run_id, journal.subrun_id, recovery);
+    // The crashed run never reached its own end: its reports are written now, showing the crash.
+    try {
+      const { renderReports } = await import('../report/render.js');
+      await renderReports(root, journal.run_id);
+    } catch {
+      /* `road_runner report --run-id` can still render them and says what is wrong */
+    }
   }
   rmSync(runningGroupsPath(runs), { force: true });
   removeJournal(runs);
-  return { run_id: journal.run_id, subrun_id: journal.subrun_id, processes, rails };
 }
 
 /** One line per thing recovery did or left alone about the crashed run's processes. */
@@ -117,23 +187,15 @@ export function describeProcessRecovery(p: ProcessRecovery): string[] {
   return lines;
 }
 
-// Rail adapters as they were when the run started: the byte copies in its inputs/ folder.
-function loadRecordedRailAdapters(root: string, dir: string, validators: Validators, envPath: string) {
-  const inputsRoot = path.join(dir, 'inputs');
-  const adapters: RailAdapter[] = [];
-  const executables: Record<string, ExecutableRef> = {};
-  for (const file of listYamlFiles(inputsRoot, 'adapters')) {
-    const { loaded } = readSource<RailAdapter>(validators, (d) => ((d as { kind?: string }).kind === 'rail' ? 'rail-adapter' : 'diag-adapter'), file, file, inputsRoot);
-    if (!loaded || !isRailAdapter(loaded.data)) continue;
-    const { ref } = resolveExecutable(root, loaded, envPath);
-    if (ref) executables[loaded.data.name] = ref;
-    adapters.push(loaded.data);
-  }
-  return { adapters, executables };
-}
-
-async function markCrashed(dir: string, runId: string, subrunId: string | null): Promise<void> {
-  const reason = 'road_runner stopped without finishing this run (process killed or host down); rails were restored by recovery';
+async function markCrashed(dir: string, runId: string, subrunId: string | null, recovery: RunRecovery): Promise<void> {
+  const stopped = 'road_runner stopped without finishing this run (process killed or host down)';
+  const reason = recovery.action === 'cleared'
+    ? Object.keys(recovery.rails).length === 0
+      ? `${stopped}; ${recovery.by} cleared its crash journal at ${recovery.at} (it listed no rail)`
+      : `${stopped}; rails were NOT restored by road_runner: ${recovery.by} cleared the crash journal at ${recovery.at}, confirming the hardware was at nominal`
+    : Object.keys(recovery.rails).length === 0
+      ? `${stopped}; it had not changed any rail`
+      : `${stopped}; rails were restored by recovery${recovery.adapter_source === 'workspace' ? ' with today\'s rail manifests (recover --with-current-adapters)' : ''}`;
   const summaryFile = path.join(dir, 'summary.json');
   const plan = existsSync(path.join(dir, 'plan.json')) ? (readJsonFile(path.join(dir, 'plan.json'), 'plan') as Plan) : null;
   const layout = runFolderLayout(dir, runId);
@@ -161,7 +223,7 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null):
     });
     const endedAt = summary.ended_at ?? new Date().toISOString();
     writeJsonAtomic(summaryFile, { ...summary, status: 'crashed', subruns, counts, reason, ended_at: endedAt,
-      duration_ms: Date.parse(endedAt) - Date.parse(summary.started_at) });
+      duration_ms: Date.parse(endedAt) - Date.parse(summary.started_at), recovery } satisfies RunSummary);
   }
 }
 

@@ -133,7 +133,10 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
   try {
     const x = await executor;
     stopIfSignalled(req.signal, null);
-    const recovered = await x.recoverOrphan(root, req.validators, req.envPath, req.graceMs, req.host.facts);
+    const recovered = await x.recoverOrphan(root, req.validators, req.envPath, req.graceMs, req.host.facts).catch((error: unknown) => {
+      // An unrecoverable journal blocks every run until the operator settles it (docs/recovery.md).
+      throw error instanceof RuntimeAbortError ? new RuntimeAbortError(`run ${plan.run_id} not started: ${error.message}`, error.hint) : error;
+    });
     if (recovered) req.onRecovered(recovered);
     // A signal during the recovery did not cut it short; this run does not start after it.
     stopIfSignalled(req.signal, recovered?.run_id ?? null);

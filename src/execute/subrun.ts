@@ -7,7 +7,7 @@ import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type S
 import { verifyExecutable } from './executableGuard.js';
 import { launch, type LaunchResult, type ScanRules } from './launch.js';
 import type { MetricRule } from './scanRules.js';
-import { restoreRail, setRail, type RailActuator, type RailSetResult } from './rails.js';
+import { hasSetStarted, restoreRail, setRail, type ActuatorCallRecord, type RailActuator, type RailSetResult } from './rails.js';
 import type { RunContext } from './runContext.js';
 import { describeFault, recordsProblem } from './runFaults.js';
 import { classifyStep } from './stepOutcome.js';
@@ -105,10 +105,20 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     const refused = recorded === undefined ? null : await verifyExecutable(recorded);
     if (refused !== null) throw new AdapterError(refused);
     ctx.journal.touchRail(act.rail, act.nominal, act.adapter);
+    // Touched (restored at the end, kept in the journal) only once its `set` really started:
+    // a call refused by the bounds, or one that could not be spawned, changed nothing.
+    const wasTouched = touched.has(act);
     touched.add(act);
-    const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, margins, null));
-    ctx.log.append({ event: 'margin_set', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, target, ...r });
-    if (!r.ok) throw new AdapterError(r.error ?? `${act.rail} could not be set`);
+    const trace: ActuatorCallRecord[] = [];
+    const r = await setRail(act, value, ctx.plan.bounds, railEnvironment(ctx, sub, margins, null), trace);
+    const started = hasSetStarted(trace);
+    if (!started && !wasTouched) touched.delete(act);
+    ctx.journal.railSetStarted(act.rail, started);
+    ctx.log.append({ event: 'margin_set', run_id: ctx.plan.run_id, subrun_id: sub.id, rail: act.rail, adapter: act.adapter, target, ...r, set_started: started });
+    if (!r.ok) {
+      const unchanged = started || wasTouched ? '' : ` (its actuator never ran: ${act.rail} was not changed)`;
+      throw new AdapterError(`${r.error ?? `${act.rail} could not be set`}${unchanged}`);
+    }
   };
 
   try {

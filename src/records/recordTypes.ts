@@ -68,6 +68,8 @@ export interface MarginSetEvent {
   read_back: number | null;
   ok: boolean;
   error: string | null;
+  /** Whether the actuator's `set` call started at all; false: the rail was not changed (absent in older records). */
+  set_started?: boolean;
 }
 
 /** Line of `steps.ldjson` for a rail returned to its nominal (or sub-run default) value. */
@@ -84,9 +86,43 @@ export interface MarginRestoreEvent {
   /** Why: end of sub-run, end of an adapter target, abort, interrupt, crash recovery. */
   reason: string;
   error: string | null;
+  /** Crash recovery only: whose manifest restored it, the copy in inputs/ (`recorded`) or today's adapters/ (`workspace`). */
+  adapter_source?: 'recorded' | 'workspace';
+  /** Crash recovery only: that manifest file (relative to the workspace root) and its sha256. */
+  manifest?: string | null;
+  manifest_sha256?: string | null;
 }
 
-export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent;
+/** Line of `steps.ldjson` written by `recover --clear`: the operator settled the journal, no actuator was called. */
+export interface JournalClearedEvent {
+  ts: string;
+  event: 'journal_cleared';
+  run_id: string;
+  subrun_id: string | null;
+  /** The user who ran `recover --clear`. */
+  by: string;
+  at: string;
+  /** The rails the journal listed, with the nominal they were to return to. */
+  rails: Record<string, { nominal: number; adapter: string }>;
+  rails_restored_by_road_runner: false;
+}
+
+/** How a crashed run's journal was settled (`summary.json` field `recovery`). */
+export interface RunRecovery {
+  /** `restored`: road_runner put the rails back; `cleared`: the operator confirmed nominal (`recover --clear`). */
+  action: 'restored' | 'cleared';
+  at: string;
+  /** The user who ran the recovery. */
+  by: string;
+  /** False when the operator cleared the journal, or when the run had changed no rail. */
+  rails_restored_by_road_runner: boolean;
+  /** The manifests used to restore: `recorded` (inputs/ copies) or `workspace` (today's adapters/); null when none were. */
+  adapter_source: 'recorded' | 'workspace' | null;
+  /** The rails of the journal: nominal, adapter, and the manifest that restored them when one did. */
+  rails: Record<string, { nominal: number; adapter: string; manifest?: string | null; manifest_sha256?: string | null }>;
+}
+
+export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | JournalClearedEvent;
 
 /** One step's row in a sub-run summary. */
 export interface StepRecord {
@@ -160,6 +196,8 @@ export interface RunSummary {
   reason: string | null;
   /** Linux boot id when the run last started or resumed: a resume on another boot means the host went down. */
   boot_id?: string | null;
+  /** Set when the run crashed and its journal was settled by recovery: how, when, by whom. */
+  recovery?: RunRecovery;
 }
 
 /** All-zero counts. */
