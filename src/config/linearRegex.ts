@@ -22,6 +22,10 @@ export interface LinearRegex {
   test: (text: string) => boolean;
   /** Group 1 if the pattern has one and it took part, else the whole match; null: no match. */
   capture: (text: string) => string | null;
+  /** How many capture groups the pattern has. */
+  groups: number;
+  /** Capture group `n` of the first match: null when nothing matches, undefined when the group took no part. */
+  group: (text: string, n: number) => string | null | undefined;
 }
 
 /** Compiles a pattern; `multiline` lets ^ and $ match at every line of a block. Throws on syntax RE2 cannot run. */
@@ -37,6 +41,13 @@ export function compileLinearRegex(source: string, multiline = false): LinearReg
       const m = pattern.matcher(text);
       if (!m.find()) return null;
       return (hasGroup ? m.group(1) : null) ?? m.group(0);
+    },
+    groups: pattern.groupCount(),
+    group: (text, n) => {
+      if (!pattern.test(text)) return null;
+      const m = pattern.matcher(text);
+      if (!m.find()) return null;
+      return m.group(n) ?? undefined;
     },
   };
 }

@@ -86,7 +86,20 @@ export interface MarginRestoreEvent {
   error: string | null;
 }
 
-export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent;
+/** Line of `steps.ldjson` for a nominal read from the rail at the start of the run (`nominal: read`). */
+export interface MarginNominalEvent {
+  ts: string;
+  event: 'margin_nominal';
+  run_id: string;
+  subrun_id: null;
+  rail: string;
+  adapter: string | null;
+  /** The value read, restored after every sub-run, abort, interrupt and crash recovery. */
+  value: number;
+  source: 'read';
+}
+
+export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | MarginNominalEvent;
 
 /** One step's row in a sub-run summary. */
 export interface StepRecord {
