@@ -28,7 +28,7 @@ export const railAdapterSchema = {
         regex: { type: 'string', minLength: 1 },
         json_pointer: { type: 'string' },
         hex: { type: 'boolean' },
-        scale: { ...exactNumber, exclusiveMinimum: 0 },
+        scale: { type: 'number', exclusiveMinimum: 0, maximum: exactNumber.maximum },
       },
     },
     tolerance: { ...exactNumber, minimum: 0 },
