@@ -66,6 +66,14 @@ describe('diags/cpufreq-rail', () => {
     expect(existsSync(state)).toBe(false);
   });
 
+  it('with nothing saved, a set of the limit every policy already has changes nothing', () => {
+    const { sys, env, state } = setup();
+    const before = sys.snapshot();
+    expect(call('cpufreq-rail', ['set', '3000', '0', '1'], env).code).toBe(0);
+    expect(sys.snapshot()).toEqual(before);
+    expect(existsSync(state)).toBe(false);
+  });
+
   it('intel_pstate active: performance + scaling_max_freq, and preflight names the driver', () => {
     const { sys, env } = setup('intel_pstate');
     const pre = call('cpufreq-rail', ['preflight', '0'], env);
@@ -129,6 +137,14 @@ describe('diags/pmbus-rail', () => {
     expect(call('pmbus-rail', ['set', '1000', ...at], env).code).toBe(0);
     expect(word()).toBe('0x0200');
     expect(existsSync(state)).toBe(false);
+  });
+
+  it('with nothing saved, a set within one step of the present output writes nothing', () => {
+    const { env, state, word } = setup('0x17', '0x0200');
+    expect(call('pmbus-rail', ['set', '1001', ...at], env).code).toBe(0);
+    expect(word()).toBe('0x0200');
+    expect(existsSync(state)).toBe(false);
+    expect(readFileSync(path.join(env.RR_FAKE_I2C_DIR, 'calls.log'), 'utf8')).not.toMatch(/i2cset/);
   });
 
   it('refuses non-linear VOUT_MODE and passes on i2c-tools errors', () => {

@@ -252,3 +252,36 @@ describe('pmbus-rail through road_runner', () => {
     expect(existsSync(path.join(ws.runs, '.journal.json'))).toBe(false);
   });
 });
+
+describe('cpufreq-rail: the other ways out of a run', () => {
+  it('Ctrl-C mid-step: the run is interrupted and governors and limits are back as found', async () => {
+    const margins = { one: { global_seed: 1, targets: { default: { freq_mhz: { fixed: 1500 } } } } };
+    const { w, sys, env } = cpufreqWorkspace('acpi-cpufreq', margins, [{ id: 'stuck', adapter: 'hang' }]);
+    ws = w;
+    const p = w.startRun('f', 'one', ['--grace', '1'], { env });
+    await waitForStepStart(w, 'stuck');
+    expect(sys.snapshot().map((s) => s.maxKhz)).toEqual([1500000, 1500000, 1500000]);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    expect(r.code).toBe(130);
+    expect(sys.snapshot()).toEqual(INITIAL);
+    expect(readEvents(w.onlyRun()).filter((e) => e.event === 'margin_restore').map((e) => [e.requested, e.read_back, e.ok, e.reason])).toEqual([[2400, 2400, true, 'interrupt']]);
+    expect(existsSync(path.join(w.runs, '.cpufreq-rail.state'))).toBe(false);
+  });
+
+  it('a value the policies cannot take (inside the bounds, above cpuinfo_max_freq) aborts; nothing is left changed', async () => {
+    // Bounds allow up to 4000 MHz; the fake CPUs top out at 3500.
+    const margins = { hi: { global_seed: 1, targets: { default: { freq_mhz: { fixed: 3600 } } } } };
+    const { w, sys, env } = cpufreqWorkspace('acpi-cpufreq', margins, [{ id: 'show', adapter: 'show-freq' }]);
+    ws = w;
+    const r = await w.run('f', 'hi', [], { env });
+    expect(r.code).toBe(4);
+    const events = readEvents(w.onlyRun());
+    expect(events.find((e) => e.event === 'margin_set')!.error).toMatch(/cpufreq set 3600: exited with 3 \(cpufreq-rail: 3600 MHz \(3600000 kHz\) is outside policy0's range/);
+    expect(events.filter((e) => e.event === 'margin_restore').map((e) => [e.requested, e.read_back, e.ok, e.reason])).toEqual([[2400, 2400, true, 'abort']]);
+    // The restore found the limit already at nominal and nothing saved: governors untouched.
+    expect(sys.snapshot()).toEqual(INITIAL);
+    expect(existsSync(path.join(w.runs, '.cpufreq-rail.state'))).toBe(false);
+    expect(stdoutLogs(w.onlyRun())).toEqual([]);
+  });
+});
