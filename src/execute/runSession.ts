@@ -173,15 +173,16 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
     // Preflights, then the `nominal: read` rails are read: before the journal, nothing touched.
     let readNominals: Record<string, number> = {};
     if (!req.dryRun) {
-      const start = await x.prepareRails(root, plan, railAdapters, workspace.executables, { RR_RUN_ID: plan.run_id, RR_UNIT: req.unit });
-      if (!start.ok) {
-        const reason = start.refusals.map((m) => `${m.cause} (${m.fix})`).join('; ');
+      const railStart = await x.prepareRails(root, plan, railAdapters, workspace.executables, { RR_RUN_ID: plan.run_id, RR_UNIT: req.unit })
+        .catch((error: unknown) => ({ ok: false as const, refusals: [{ cause: `rails could not be prepared: ${describeFault(error).reason}`, fix: 'please report it' }] }));
+      if (!railStart.ok) {
+        const reason = railStart.refusals.map((m) => `${m.cause} (${m.fix})`).join('; ');
         closeRun(closing, { status: 'aborted', subruns: [], counts: closing.start.counts, reason: `${reason}; nothing was changed`, restoreFailed: false, fault: null }, ExitCode.runtime);
         await writeReports(renderer, root, plan.run_id);
-        throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${start.refusals.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
-          [...new Set(start.refusals.map((m) => m.fix))].join('; '));
+        throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${railStart.refusals.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
+          [...new Set(railStart.refusals.map((m) => m.fix))].join('; '));
       }
-      readNominals = start.nominals;
+      readNominals = railStart.nominals;
     }
 
     let result: ExecutionResult;
