@@ -14,7 +14,7 @@ export function worstCaseSeconds(plan: Plan): number {
 /** What the operator is asked to approve before any rail moves. */
 export function describeRunForConfirmation(plan: Plan, host: HostChoice, selection: ProfileSelection, unit: string): string[] {
   const steps = plan.subruns[0]?.steps.length ?? 0;
-  const active = Object.values(plan.rails).filter((r) => !r.passive).map((r) => `${r.rail} (via ${r.adapter}, nominal ${r.nominal})`);
+  const active = Object.values(plan.rails).filter((r) => !r.passive).map((r) => `${r.rail} (via ${r.adapter}, nominal ${r.nominal ?? 'read at the start of the run'})`);
   return [
     `unit ${unit} on ${host.facts.hostname ?? 'unknown host'}: ${host.facts.modelName ?? 'unknown CPU'} (${host.origin})`,
     `profile: ${selection.selected?.name ?? 'none (site policy only)'}`,

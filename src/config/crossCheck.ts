@@ -1,6 +1,7 @@
 import type { Problem } from '../errors.js';
 import { argStringProblem } from './argLimits.js';
 import { compileLinearRegex, linearRegexError, linearRegexHint } from './linearRegex.js';
+import { readRuleProblems } from './railRead.js';
 import { checkParamValue } from './paramValue.js';
 import type { DiagAdapter, Flow, ParamSpec, RailAdapter } from './schemas/index.js';
 import { closest, suggestionFor } from './suggest.js';
@@ -27,6 +28,10 @@ export function checkAdapters(adapters: AnyAdapter[]): Problem[] {
       } else rails.set(data.rail, source.file);
       if (!data.set.some((arg) => arg.includes('{value}'))) {
         problems.push(problemAt(source, '/set', 'the set command never mentions {value}', 'put "{value}" where the rail value belongs, e.g. [set, vcore_mv, "{value}"]'));
+      }
+      // The read rule's regex (exactly one group, linear-time engine) and JSON pointer.
+      for (const p of data.read ? readRuleProblems(data.read) : []) {
+        problems.push(problemAt(source, p.key ? `/read/${p.key}` : '/read', p.message, p.hint));
       }
       continue;
     }

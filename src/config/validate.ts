@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { Problem } from '../errors.js';
 import { schemaKinds, type SchemaKind } from './schemas/index.js';
+import { nominalReadPattern } from './schemas/railAdapter.js';
 import { maxExactNumber, maxRepeat, maxTimeoutS, maxTimerMs, namePattern, railNamePattern } from './schemas/common.js';
 import { suggestionFor } from './suggest.js';
 import { problemAt, type SourceFile } from './yamlSource.js';
@@ -102,6 +103,7 @@ function rangeHint(limit: number): string | undefined {
 function describePattern(pattern: string): string {
   if (pattern === namePattern) return 'a name of letters, digits, "_", "." and "-" (not starting with a symbol)';
   if (pattern === railNamePattern) return 'a lower-case rail name such as vcore_mv';
+  if (pattern === nominalReadPattern) return 'a number or the word read';
   return `text matching /${pattern}/`;
 }
 

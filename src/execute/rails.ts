@@ -3,6 +3,7 @@ import { checkRailValue, type EffectiveBounds } from '../safety/bounds.js';
 import { actuatorInheritedEnvironment } from './inheritedEnv.js';
 import { callActuatorProcess, clampTimeoutMs } from './actuatorCall.js';
 import { MAX_TIMER_MS } from './superviseGroup.js';
+import { formatRailValue, readParser, type ReadParser } from '../config/railRead.js';
 
 /** A rail actuator ready to call: resolved executable and its argv templates. */
 export interface RailActuator {
@@ -14,7 +15,14 @@ export interface RailActuator {
   get: string[];
   nominal: number;
   tolerance: number;
+  /** A fixed wait after `set`, before the first read-back. */
   settleMs: number;
+  /** Read back repeatedly (every pollMs) until within tolerance or timeoutMs is up; null: one read-back. */
+  settle: { timeoutMs: number; pollMs: number } | null;
+  /** Arguments of the check run before any rail is touched; null: none. */
+  preflight: string[] | null;
+  /** Turns `get` output into a value (the manifest's `read` rule). */
+  parse: ReadParser;
   timeoutMs: number;
   env: Record<string, string>;
   cwd: string;
@@ -22,7 +30,7 @@ export interface RailActuator {
 
 /** One actuator call as it happened, for a message that says what was tried. */
 export interface ActuatorCallRecord {
-  action: 'set' | 'get';
+  action: 'set' | 'get' | 'preflight';
   /** The executable and its arguments. */
   argv: string[];
   exit_code: number | null;
@@ -61,7 +69,7 @@ export function actuatorTimeoutMs(timeoutS: number | undefined): number {
   return timeoutS === undefined ? defaultActuatorTimeoutMs : clampTimeoutMs(timeoutS * 1000, defaultActuatorTimeoutMs);
 }
 
-async function callActuator(act: RailActuator, args: string[], env: Record<string, string>, trace?: ActuatorCallRecord[], action: 'set' | 'get' = 'get'): Promise<{ stdout: string; error: string | null }> {
+async function callActuator(act: RailActuator, args: string[], env: Record<string, string>, trace?: ActuatorCallRecord[], action: ActuatorCallRecord['action'] = 'get'): Promise<{ stdout: string; error: string | null }> {
   // Its own process group (callActuatorProcess): a Ctrl-C on the terminal goes to the whole
   // foreground job and would otherwise kill the actuator mid-call, even while it is putting a
   // rail back. RR_RUN_ID in its environment lets recovery find a call left running by a crash.
@@ -93,12 +101,15 @@ async function callActuator(act: RailActuator, args: string[], env: Record<strin
 export async function readRail(act: RailActuator, env: Record<string, string>, trace?: ActuatorCallRecord[]): Promise<{ value: number | null; error: string | null }> {
   const { stdout, error } = await callActuator(act, act.get, env, trace, 'get');
   if (error) return { value: null, error };
-  const match = /-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(stdout);
-  if (!match) return { value: null, error: `${act.adapter} get printed no number: ${JSON.stringify(stdout.slice(0, 80))}` };
-  const value = Number(match[0]);
-  // "1e999" parses to Infinity: a read-back that is not a finite number is never accepted.
-  if (!Number.isFinite(value)) return { value: null, error: `${act.adapter} get printed ${JSON.stringify(match[0])}, which is not a finite number` };
-  return { value, error: null };
+  // The manifest's read rule (railRead.ts); a value that is not finite is never accepted.
+  return (act.parse ?? readParser(act.adapter, undefined))(stdout);
+}
+
+/** Runs an actuator's `preflight` command; null when it passed (or there is none), else why not, with its own stderr. */
+export async function preflightRail(act: RailActuator, env: Record<string, string>): Promise<string | null> {
+  if (act.preflight === null || act.preflight.length === 0) return null;
+  const r = await callActuator(act, act.preflight, env, undefined, 'preflight');
+  return r.error;
 }
 
 /**
@@ -116,18 +127,34 @@ export async function setRail(
 ): Promise<RailSetResult> {
   const refused = checkRailValue(bounds, act.rail, value);
   if (refused) return { requested: value, read_back: null, ok: false, error: `refused before setting: ${refused}` };
-  const args = act.set.map((arg) => arg.replaceAll('{value}', String(value)));
+  // Plain decimal text, never exponent notation (the actuator converts units itself).
+  const args = act.set.map((arg) => arg.replaceAll('{value}', formatRailValue(value)));
   const set = await callActuator(act, args, env, trace, 'set');
   if (set.error) return { requested: value, read_back: null, ok: false, error: set.error };
   // A settle time is waited in full: never a delay a timer would cut to 1 ms.
   if (Number.isFinite(act.settleMs) && act.settleMs > 0) await sleep(Math.min(act.settleMs, MAX_TIMER_MS));
-  const read = await readRail(act, env, trace);
-  if (read.value === null) return { requested: value, read_back: null, ok: false, error: read.error };
+  let read = await readRail(act, env, trace);
+  let settleNote = '';
+  if (act.settle !== null && act.settle !== undefined) {
+    // Polled settle: read again until the value is within tolerance and in bounds, or the time is up.
+    const timeoutMs = Math.min(act.settle.timeoutMs, MAX_TIMER_MS);
+    const pollMs = Math.max(1, Math.min(act.settle.pollMs, MAX_TIMER_MS));
+    const deadline = Date.now() + timeoutMs;
+    let polls = 1;
+    const settled = (v: number | null) => v !== null && Math.abs(v - value) <= act.tolerance && checkRailValue(bounds, act.rail, v) === null;
+    while (!settled(read.value) && Date.now() + pollMs <= deadline) {
+      await sleep(pollMs);
+      read = await readRail(act, env, trace);
+      polls += 1;
+    }
+    if (!settled(read.value)) settleNote = ` (not settled within settle.timeout_ms ${timeoutMs} ms, ${polls} read-backs)`;
+  }
+  if (read.value === null) return { requested: value, read_back: null, ok: false, error: `${read.error}${settleNote}` };
   // SPEC §3.1: the read-back is checked against the bounds too, not only the tolerance: a
   // rail that lands outside them (even within tolerance of an allowed value) is a fault.
   const outside = checkRailValue(bounds, act.rail, read.value);
   if (outside) {
-    return { requested: value, read_back: read.value, ok: false, error: `${act.rail} read back ${read.value} after setting ${value}, outside the bounds: ${outside}` };
+    return { requested: value, read_back: read.value, ok: false, error: `${act.rail} read back ${read.value} after setting ${value}, outside the bounds: ${outside}${settleNote}` };
   }
   const off = Math.abs(read.value - value);
   if (off > act.tolerance) {
@@ -135,7 +162,7 @@ export async function setRail(
       requested: value,
       read_back: read.value,
       ok: false,
-      error: `${act.rail} read back ${read.value} after setting ${value}: off by ${Number(off.toFixed(6))}, tolerance ${act.tolerance}`,
+      error: `${act.rail} read back ${read.value} after setting ${value}: off by ${Number(off.toFixed(6))}, tolerance ${act.tolerance}${settleNote}`,
     };
   }
   return { requested: value, read_back: read.value, ok: true, error: null };

@@ -173,6 +173,21 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
         [...new Set(missing.map((m) => m.fix))].join('; '));
     }
 
+    // Preflights, then the `nominal: read` rails are read: before the journal, nothing touched.
+    let readNominals: Record<string, number> = {};
+    if (!req.dryRun) {
+      const railStart = await x.prepareRails(root, plan, railAdapters, workspace.executables, { RR_RUN_ID: plan.run_id, RR_UNIT: req.unit })
+        .catch((error: unknown) => ({ ok: false as const, refusals: [{ cause: `rails could not be prepared: ${describeFault(error).reason}`, fix: 'please report it' }] }));
+      if (!railStart.ok) {
+        const reason = railStart.refusals.map((m) => `${m.cause} (${m.fix})`).join('; ');
+        closeRun(closing, { status: 'aborted', subruns: [], counts: closing.start.counts, reason: `${reason}; nothing was changed`, restoreFailed: false, fault: null }, ExitCode.runtime);
+        await writeReports(renderer, root, plan.run_id);
+        throw new RuntimeAbortError(`run ${plan.run_id} aborted before touching any rail: ${railStart.refusals.map((m) => m.cause).join('; ')} (recorded in ${path.relative(process.cwd(), dir) || dir})`,
+          [...new Set(railStart.refusals.map((m) => m.fix))].join('; '));
+      }
+      readNominals = railStart.nominals;
+    }
+
     let result: ExecutionResult;
     if (req.dryRun) {
       const subruns = plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
@@ -183,7 +198,7 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       }
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false, fault: null };
     } else {
-      result = await execute(x, req, dir, diagAdapters, railAdapters, reserve, executables);
+      result = await execute(x, req, dir, diagAdapters, railAdapters, reserve, executables, readNominals);
     }
     const signalName = req.signal.aborted && typeof req.signal.reason === 'string' ? req.signal.reason : null;
     const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
@@ -202,13 +217,14 @@ type Executor = Awaited<ReturnType<typeof loadExecutor>>;
 
 // The sub-runs, under the crash journal. Never throws once a rail may have been touched: what
 // went wrong comes back in the result, with the rails at nominal (or the journal kept).
-async function execute(x: Executor, req: SessionRequest, dir: string, adapters: Record<string, DiagAdapter>, railAdapters: RailAdapter[], reserve: SpaceReserve, executables: ReadonlyMap<string, RecordedExecutable>): Promise<ExecutionResult> {
+async function execute(x: Executor, req: SessionRequest, dir: string, adapters: Record<string, DiagAdapter>, railAdapters: RailAdapter[], reserve: SpaceReserve, executables: ReadonlyMap<string, RecordedExecutable>,
+  readNominals: Record<string, number>): Promise<ExecutionResult> {
   const { plan, root } = req;
   const runs = runsDir(root);
   // Where the steps' processes are held is decided once, before the journal that names it.
   const processes = x.openRunProcesses(plan.run_id);
   try {
-    return await executeHeld(x, req, dir, adapters, railAdapters, reserve, executables, processes);
+    return await executeHeld(x, req, dir, adapters, railAdapters, reserve, executables, processes, readNominals);
   } finally {
     // Every step ended its own processes; this ends what an error path may have left.
     processes.close();
@@ -216,7 +232,7 @@ async function execute(x: Executor, req: SessionRequest, dir: string, adapters: 
 }
 
 async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapters: Record<string, DiagAdapter>, railAdapters: RailAdapter[], reserve: SpaceReserve,
-  executables: ReadonlyMap<string, RecordedExecutable>, processes: ReturnType<Executor['openRunProcesses']>): Promise<ExecutionResult> {
+  executables: ReadonlyMap<string, RecordedExecutable>, processes: ReturnType<Executor['openRunProcesses']>, readNominals: Record<string, number>): Promise<ExecutionResult> {
   const { plan, root } = req;
   const runs = runsDir(root);
   let journal: ReturnType<Executor['openJournal']>;
@@ -236,12 +252,21 @@ async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapte
     }
     return notStarted(reserve, error);
   }
+  // The nominals read at the start are recorded before any rail is set (the journal gets each
+  // one with the rail, when it is first touched).
+  for (const [rail, value] of Object.entries(readNominals)) {
+    try {
+      log.append({ event: 'margin_nominal', run_id: plan.run_id, subrun_id: null, rail, adapter: plan.rails[rail]?.adapter ?? null, value, source: 'read' });
+    } catch {
+      /* the value is still journalled with the rail; a full disk stops the run at its first step record */
+    }
+  }
   let result: ExecutionResult;
   try {
     try {
       result = await x.executePlan({
         plan, root, runDir: dir, unit: req.unit, adapters,
-        actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, req.workspace.executables),
+        actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, req.workspace.executables, readNominals),
         graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: req.resume?.completed, reserve, executables, processes,
       });
     } finally {
@@ -388,14 +413,14 @@ function stopIfSignalled(signal: AbortSignal, recovered: string | null): void {
 // The executor proper (recovery, journal, event log, sub-runs, actuators), loaded while the
 // lock is taken and the sysinfo snapshot runs rather than before either.
 async function loadExecutor() {
-  const [plan, actuators, journal, recover, eventLog, processes] = await Promise.all([
+  const [plan, actuators, journal, recover, eventLog, processes, railStart] = await Promise.all([
     import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/runEventLog.js'),
-    import('./stepProcesses.js'),
+    import('./stepProcesses.js'), import('./railStart.js'),
   ]);
   return {
     executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
     openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openRunEventLog: eventLog.openRunEventLog,
-    openRunProcesses: processes.openRunProcesses,
+    openRunProcesses: processes.openRunProcesses, prepareRails: railStart.prepareRails,
   };
 }
 

@@ -30,7 +30,8 @@ export function describeRails(margin: Margin, adapters: (DiagAdapter | RailAdapt
     if (rails[s.rail]) continue;
     const actuator = adapters.find((a): a is RailAdapter => isRailAdapter(a) && a.rail === s.rail);
     rails[s.rail] = actuator
-      ? { rail: s.rail, adapter: actuator.name, nominal: actuator.nominal, passive: false }
+      // `nominal: read`: null here, read from the rail at the start of the run (runSession).
+      ? { rail: s.rail, adapter: actuator.name, nominal: typeof actuator.nominal === 'number' ? actuator.nominal : null, passive: false }
       : { rail: s.rail, adapter: null, nominal: null, passive: true };
   }
   return rails;

@@ -122,7 +122,21 @@ export interface RunRecovery {
   rails: Record<string, { nominal: number; adapter: string; manifest?: string | null; manifest_sha256?: string | null }>;
 }
 
-export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | JournalClearedEvent;
+
+/** Line of `steps.ldjson` for a nominal read from the rail at the start of the run (`nominal: read`). */
+export interface MarginNominalEvent {
+  ts: string;
+  event: 'margin_nominal';
+  run_id: string;
+  subrun_id: null;
+  rail: string;
+  adapter: string | null;
+  /** The value read, restored after every sub-run, abort, interrupt and crash recovery. */
+  value: number;
+  source: 'read';
+}
+
+export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | MarginNominalEvent | JournalClearedEvent;
 
 /** One step's row in a sub-run summary. */
 export interface StepRecord {

@@ -99,6 +99,29 @@ export function loadWorkspace(validators: Validators, root: string, options: Loa
   return { root, adapters, flows, margins, policy, profiles, executables, problems };
 }
 
+/** Where shipped actuators wait to be switched on: checked by `validate`, never loaded as adapters. */
+export const availableAdaptersFolder = 'adapters/available';
+
+/**
+ * Checks the manifests of adapters/available/ one by one (schema, read rules, executable),
+ * each on its own: they are alternatives to the workspace's own adapters (a real cpufreq
+ * actuator for the simulated freq_mhz one), so a rail they share with adapters/ is no problem
+ * here. Moving one into adapters/ switches it on; then the one-actuator-per-rail check applies.
+ */
+export function checkAvailableAdapters(validators: Validators, root: string, envPath: string): { files: number; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const files = listYamlFiles(root, availableAdaptersFolder);
+  for (const abs of files) {
+    const { loaded, problems: found } = readSource<DiagAdapter | RailAdapter>(validators, adapterKind, abs, displayPath(root, abs), root);
+    problems.push(...found);
+    if (loaded === null) continue;
+    problems.push(...checkAdapters([loaded]));
+    const { problem } = resolveExecutable(root, loaded, envPath);
+    if (problem) problems.push(problem);
+  }
+  return { files: files.length, problems };
+}
+
 /**
  * Finds an input file named on the command line: as given (relative to the current folder),
  * then relative to the root, then as a bare name inside the kind's folder.

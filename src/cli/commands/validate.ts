@@ -1,11 +1,15 @@
 import { formatProblem } from '../../errors.js';
 import { loadValidators } from '../../config/validate.js';
-import { loadWorkspace } from '../../workspace/load.js';
+import { checkAvailableAdapters, loadWorkspace } from '../../workspace/load.js';
 import type { CommandContext } from '../context.js';
 
 /** `road_runner validate [--json]`: every file of the workspace, every problem, exit 2 if any. */
 export default async function validate(ctx: CommandContext, args: Record<string, unknown> = {}): Promise<number> {
-  const ws = loadWorkspace(await loadValidators(), ctx.root, { envPath: ctx.env.PATH ?? '' });
+  const validators = await loadValidators();
+  const ws = loadWorkspace(validators, ctx.root, { envPath: ctx.env.PATH ?? '' });
+  // Shipped actuators waiting in adapters/available/: checked too, though not loaded.
+  const available = checkAvailableAdapters(validators, ctx.root, ctx.env.PATH ?? '');
+  ws.problems.push(...available.problems);
   const counts = { adapters: ws.adapters.length, flows: ws.flows.length, margins: ws.margins.length, profiles: ws.profiles.length, policy: ws.policy ? 1 : 0 };
   const files = counts.adapters + counts.flows + counts.margins + counts.profiles + counts.policy;
   const warnings = Object.entries(ws.executables).filter(([, ref]) => !ref.found)
@@ -22,5 +26,6 @@ export default async function validate(ctx: CommandContext, args: Record<string,
     return 2;
   }
   ctx.out(`ok: ${files} valid file${files === 1 ? '' : 's'} (${ws.adapters.length} adapters, ${ws.flows.length} flows, ${ws.margins.length} margins, ${ws.profiles.length} profiles, policy)`);
+  if (available.files > 0) ctx.out(`ok: ${available.files} available adapter${available.files === 1 ? '' : 's'} in adapters/available/ (not in use; move one into adapters/ to use it)`);
   return 0;
 }

@@ -81,7 +81,7 @@ export function schemaFileName(kind: SchemaKind | 'adapter'): string {
 
 /** Editor settings: schema file (relative to the workspace) → the files it validates. */
 export const schemaGlobs: Record<string, string[]> = {
-  'adapter': ['adapters/*.yaml', 'adapters/*.yml'],
+  'adapter': ['adapters/*.yaml', 'adapters/*.yml', 'adapters/available/*.yaml', 'adapters/available/*.yml'],
   flow: ['flows/*.yaml', 'flows/*.yml'],
   margin: ['margins/*.yaml', 'margins/*.yml'],
   'safety-policy': ['policy/safety.yaml'],
