@@ -106,7 +106,7 @@ describe('cpufreq-rail through road_runner', () => {
 
     const r = await w.cli(['recover'], { env });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/freq_mhz: restored to nominal, read back 2400/);
+    expect(r.stdout).toMatch(/freq_mhz: restored to nominal with \S+inputs\/adapters\/freq.yaml, read back 2400/);
     expect(sys.snapshot()).toEqual(INITIAL);
     expect(existsSync(path.join(w.runs, '.cpufreq-rail.state'))).toBe(false);
     expect(existsSync(path.join(w.runs, '.journal.json'))).toBe(false);
