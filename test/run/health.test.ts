@@ -152,6 +152,18 @@ describe('run: hardware health per sub-run', () => {
     const dir = ws.onlyRun();
     expect(readJson(path.join(dir, 'summary.json'))).toMatchObject({ status: 'passed', health: { policy: 'record', ce_delta: 2 } });
     for (const sub of subrunSummaries(dir)) expect(sub).toMatchObject({ status: 'passed', health: { ce_delta: 1, verdict: 'passed', policy: 'record' } });
+
+    // The same sweep under the default policy: both points turn marginal, and diff says so.
+    const file = path.join(ws.root, 'policy/safety.yaml');
+    const policy = parse(readFileSync(file, 'utf8'));
+    delete policy.health;
+    writeFileSync(file, stringify(policy));
+    const again = await ws.run('h', 'two');
+    expect(again.code).toBe(5);
+    const [first, second] = ws.runFolders().map((d) => path.basename(d));
+    const diff = await ws.cli(['diff', first!, second!]);
+    expect(diff.code, diff.stderr).toBe(0);
+    expect(diff.stdout.match(/passed → marginal/g)).toHaveLength(2);
   });
 
   it('policy fail: a corrected error fails the sub-run (exit 1)', async () => {
