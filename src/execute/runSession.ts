@@ -444,5 +444,6 @@ async function recordNewRun(req: SessionRequest, dir: string): Promise<void> {
 // A resumed run keeps its start time and record; its status is open again until it ends.
 function resumedStart(summary: RunSummary): RunSummary {
   // It now runs on this boot: a later resume compares against this boot, not the first one.
-  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, boot_id: readBootId() };
+  // The tally is written with the final summary only: one left from before would go stale if this run crashed.
+  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, subrun_counts: undefined, boot_id: readBootId() };
 }

@@ -51,7 +51,6 @@ export function initialRunSummary(h: RunHeader): RunSummary {
     },
     bounds: plan.bounds,
     counts: { ...emptyCounts(), skipped: plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
-    subrun_counts: { ...emptySubrunCounts(), planned: plan.subruns.length },
     subruns: plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
     versions: h.versions,
     inputs: plan.inputs,

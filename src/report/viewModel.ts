@@ -3,7 +3,7 @@
 // tails, margin problems and the host summary. Templates only lay it out.
 
 import { basename, join } from 'node:path';
-import type { RunSummary } from '../records/recordTypes.js';
+import { RUN_STATUSES, type RunSummary } from '../records/recordTypes.js';
 import { assertSubrunOf, runDir } from '../records/layout.js';
 import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { formatDuration, formatPairs, showValue } from './format.js';
@@ -38,7 +38,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     profile: { name: summary?.profile ?? plan?.profile ?? null, reasons: summary?.profile_reasons ?? plan?.profile_reasons ?? [] },
     bounds: describeBounds(summary?.bounds ?? plan?.bounds ?? null),
     stepCounts: Object.entries(summary?.counts ?? scan.counts).map(([status, count]) => ({ status, count: Number(count) })),
-    subrunCounts: Object.entries(summary?.subrun_counts ?? {}).filter(([, count]) => Number(count) > 0).map(([status, count]) => ({ status, count: Number(count) })),
+    subrunCounts: tallySubruns(entries),
     health: describeHealth(summary),
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
     shmoo: {
@@ -89,6 +89,14 @@ function describeRun({ runId, summary, plan }: RunRecords) {
     version: summary?.versions?.road_runner ?? null,
     versions,
   };
+}
+
+// Sub-runs per recorded status, best first (from the sub-run list, so a recovered run's tally is right too).
+function tallySubruns(entries: { status: string | undefined }[]): { status: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const e of entries) if (e.status !== undefined) counts.set(e.status, (counts.get(e.status) ?? 0) + 1);
+  const rank = (s: string) => (RUN_STATUSES as readonly string[]).indexOf(s) >>> 0;
+  return [...counts].sort(([a], [b]) => rank(a) - rank(b)).map(([status, count]) => ({ status, count }));
 }
 
 // The run's hardware health in one line, and each source that could not be read; null for a run recorded without it.

@@ -77,7 +77,7 @@ function fillFromRecords(row: RunListing, dir: string): boolean {
     row.counts = normalizeCounts(s.counts);
     row.duration_ms = s.ended_at && typeof s.duration_ms === 'number' ? s.duration_ms : null;
     if (s.dry_run === true) row.notes.push('dry run');
-    const marginal = typeof s.subrun_counts?.marginal === 'number' ? s.subrun_counts.marginal : 0;
+    const marginal = Array.isArray(s.subruns) ? s.subruns.filter((x) => x?.status === 'marginal').length : 0;
     if (marginal > 0) row.notes.push(`${marginal} sub-run${marginal === 1 ? '' : 's'} marginal`);
     const h = s.health;
     if (h && typeof h === 'object' && ((h.ue_delta ?? 0) > 0 || (h.ce_delta ?? 0) > 0)) row.notes.push(`memory errors: ${h.ce_delta ?? 0} corrected, ${h.ue_delta ?? 0} uncorrected`);
