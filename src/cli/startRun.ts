@@ -44,7 +44,7 @@ function describeRunHealth(h: RunSummary['health']): string | null {
   if (!h) return null;
   const parts: string[] = [];
   if (h.ce_delta !== null) parts.push(`${h.ce_delta} corrected, ${h.ue_delta ?? 0} uncorrected memory errors`);
-  if (h.kernel_lines !== null) parts.push(`${h.kernel_lines} kernel hardware-error lines`);
+  if (h.kernel_lines !== null) parts.push(`${h.kernel_lines} kernel hardware-error line(s)`);
   if (!h.sources.edac.available) parts.push(`EDAC counters unavailable (${h.sources.edac.detail})`);
   if (!h.sources.kernel_log.available) parts.push(`kernel log unavailable (${h.sources.kernel_log.detail})`);
   return parts.join('; ');

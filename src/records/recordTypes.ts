@@ -145,7 +145,7 @@ export interface RunHealth {
   ce_delta: number | null;
   ue_delta: number | null;
   kernel_lines: number | null;
-  /** Sub-runs made marginal, and failed, by their health readings. */
+  /** Sub-runs whose health verdict was marginal, and failed (a sub-run with a failed step keeps its own status). */
   marginal: number;
   failed: number;
 }

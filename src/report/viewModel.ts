@@ -105,9 +105,9 @@ function describeHealth(summary: RunSummary | null): { text: string; policy: str
   if (!h || typeof h !== 'object') return null;
   const parts: string[] = [];
   if (typeof h.ce_delta === 'number') parts.push(`${h.ce_delta} new corrected, ${showValue(h.ue_delta)} new uncorrected memory errors`);
-  if (typeof h.kernel_lines === 'number') parts.push(`${h.kernel_lines} hardware-error lines in the kernel log`);
-  if (h.marginal > 0) parts.push(`${h.marginal} sub-run(s) marginal by health`);
-  if (h.failed > 0) parts.push(`${h.failed} sub-run(s) failed by health`);
+  if (typeof h.kernel_lines === 'number') parts.push(`${h.kernel_lines} hardware-error line(s) in the kernel log`);
+  if (h.marginal > 0) parts.push(`health verdict marginal for ${h.marginal} sub-run(s)`);
+  if (h.failed > 0) parts.push(`health verdict failed for ${h.failed} sub-run(s)`);
   const unavailable = Object.entries(h.sources ?? {}).filter(([, s]) => s && !s.available).map(([name, s]) => `${name === 'edac' ? 'EDAC counters' : 'kernel log'}: ${s.detail}`);
   return { text: parts.length > 0 ? parts.join(' · ') : 'no source could be read', policy: String(h.policy), unavailable };
 }

@@ -81,7 +81,7 @@ describe('run: hardware health per sub-run', () => {
     expect(s.health.sources.edac.available).toBe(true);
     expect(s.health.sources.kernel_log.available).toBe(true);
     expect(r.stdout).toContain('sub-runs: 1 passed, 1 marginal of 2');
-    expect(r.stdout).toContain('health: 1 corrected, 0 uncorrected memory errors; 0 kernel hardware-error lines');
+    expect(r.stdout).toContain('health: 1 corrected, 0 uncorrected memory errors; 0 kernel hardware-error line(s)');
 
     const [lowSub, highSub] = subrunSummaries(dir).sort((a, b) => a.margins.vcore_mv - b.margins.vcore_mv);
     expect(lowSub!.status).toBe('marginal');
