@@ -27,6 +27,9 @@ export interface HealthMonitor {
   close(): void;
 }
 
+/** Drains at most spent skipping the kernel log's backlog when the run starts. */
+const INITIAL_DRAINS = 8;
+
 /** Lines of the kernel log kept per sub-run (all are counted). */
 export const KEPT_LINES = 20;
 
@@ -56,6 +59,9 @@ export function openHealthMonitor(where: HealthSources, limits: DrainLimits = { 
       return null;
     }
   };
+  // Skip the log as it stands when the run starts (the ring buffer can hold megabytes): a few
+  // bounded drains, so the first sub-run does not inherit old records; a flood still ends it.
+  for (let i = 0; i < INITIAL_DRAINS; i++) if (drain()?.truncated !== true) break;
   return {
     sources: { edac, kernel_log: kernelLog },
     before() {

@@ -67,4 +67,15 @@ describe('health monitor', () => {
     setCounts('mc0', 1, 0); // appearing later changes nothing: the state is said once, as found
     expect(monitor.after(monitor.before())).toEqual({ ce_delta: null, ue_delta: null, controllers: {}, kernel_lines: null, lines: [], notes: [] });
   });
+
+  it('skips a kernel-log backlog bigger than one drain when the run starts: the first sub-run sees only its own records', () => {
+    const kmsg = path.join(root, 'kmsg');
+    const old = Array.from({ length: 30_000 }, (_, i) => `3,${i + 1},${i},-;mce: [Hardware Error]: old record ${i}\n`).join(''); // about 1.5 MiB
+    writeFileSync(kmsg, old);
+    monitor = openHealthMonitor({ sysfsRoot: path.join(root, 'sys'), kmsgFile: kmsg }, { maxBytes: 256 * 1024, maxMs: 5000, maxLines: 5 });
+    const mark = monitor.before();
+    expect(mark.kmsgBacklog).toBe(false);
+    appendFileSync(kmsg, '3,30001,1,-;EDAC MC0: new\n');
+    expect(monitor.after(mark)).toMatchObject({ kernel_lines: 1, lines: ['[0.000001] EDAC MC0: new'], notes: [] });
+  });
 });
