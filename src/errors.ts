@@ -9,6 +9,8 @@ export const ExitCode = {
   usage: 2,
   safety: 3,
   runtime: 4,
+  // Every step passed, but at least one sub-run is marginal (e.g. new corrected memory errors) and none is worse.
+  marginal: 5,
   // 128 + N for a run stopped by signal N (the signals road_runner handles: src/cli/signals.ts).
   sighup: 129,
   sigint: 130,

@@ -24,7 +24,7 @@ export interface ResumeOptions {
   graceS: number;
 }
 
-const finished = new Set(['passed', 'failed', 'aborted']);
+const finished = new Set(['passed', 'marginal', 'failed', 'aborted']);
 
 /**
  * `run --resume ID`: continues an interrupted or crashed run in its own folder from its own

@@ -4,6 +4,8 @@ import type { ProfileSelection } from '../host/match.js';
 import type { Plan } from '../plan/types.js';
 import type { HostChoice } from '../workspace/host.js';
 import type { ResumeState } from '../execute/runSession.js';
+import { healthSourcesFrom } from '../health/healthSources.js';
+import type { RunSummary } from '../records/recordTypes.js';
 import type { PendingSysinfo } from '../records/sysinfo.js';
 import { confirmRun, describeRunForConfirmation } from './confirm.js';
 import type { CommandContext } from './context.js';
@@ -35,6 +37,17 @@ export interface RunOutcomeJson {
   run_dir: string | null;
   reports: { md: string; html: string } | null;
   summary: unknown;
+}
+
+// One line on the run's hardware health: the deltas, and each source that could not be read (said once).
+function describeRunHealth(h: RunSummary['health']): string | null {
+  if (!h) return null;
+  const parts: string[] = [];
+  if (h.ce_delta !== null) parts.push(`${h.ce_delta} corrected, ${h.ue_delta ?? 0} uncorrected memory errors`);
+  if (h.kernel_lines !== null) parts.push(`${h.kernel_lines} kernel hardware-error line(s)`);
+  if (!h.sources.edac.available) parts.push(`EDAC counters unavailable (${h.sources.edac.detail})`);
+  if (!h.sources.kernel_log.available) parts.push(`kernel log unavailable (${h.sources.kernel_log.detail})`);
+  return parts.join('; ');
 }
 
 /** Confirms with the operator, executes under the lock with signal handling and progress, and prints the outcome. */
@@ -69,7 +82,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     const result = await runSession({
       root: ctx.root, plan, workspace: req.inputs.workspace, validators: req.inputs.validators, host: req.host, unit: req.unit,
       dryRun: req.dryRun, graceMs: req.graceS * 1000, signal: interrupts.signal, envPath: ctx.env.PATH ?? '',
-      progress: view.update, resume: req.resume, sysinfo: req.sysinfo,
+      progress: view.update, resume: req.resume, sysinfo: req.sysinfo, healthSources: healthSourcesFrom(ctx.env),
       onRecovered: (r) => ctx.err(`recovered crashed run ${r.run_id}: ${r.rails.map((x) => `${x.rail} back at ${x.read_back}`).join(', ') || 'no rails were touched'}; it is marked crashed`),
       now: () => new Date(),
     });
@@ -79,7 +92,10 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     ctx.out('');
     ctx.out(`run ${s.run_id}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`);
     ctx.out(`  steps: ${c.passed} passed, ${c.failed} failed, ${c.timeout} timed out, ${c.error} errors, ${c.interrupted} interrupted, ${c.skipped} skipped`);
-    ctx.out(`  sub-runs: ${s.subruns.filter((x) => x.status === 'passed').length} passed of ${s.subruns.length}`);
+    const marginal = s.subruns.filter((x) => x.status === 'marginal').length;
+    ctx.out(`  sub-runs: ${s.subruns.filter((x) => x.status === 'passed').length} passed${marginal ? `, ${marginal} marginal` : ''} of ${s.subruns.length}`);
+    const health = describeRunHealth(s.health);
+    if (health) ctx.out(`  health: ${health}`);
     ctx.out(`  records: ${path.relative(ctx.cwd, result.runDir) || result.runDir}`);
     ctx.out(`  report: ${path.relative(ctx.cwd, path.join(result.runDir, 'report.html'))}`);
     for (const w of result.reportWarnings) ctx.err(`warning: ${w}`);

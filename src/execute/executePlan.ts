@@ -3,12 +3,20 @@ import path from 'node:path';
 import { RunFault } from '../errors.js';
 import { writeJsonAtomic } from '../records/jsonFile.js';
 import { runFolderLayout } from '../records/runFolderLayout.js';
-import { emptyCounts, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+import { openHealthMonitor, type HealthMonitor } from '../health/healthMonitor.js';
+import { emptyCounts, type RunHealth, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import type { PlannedSubrun } from '../plan/types.js';
 import { inheritableEnvironment } from './inheritedEnv.js';
 import type { RunContext } from './runContext.js';
 import { describeFault } from './runFaults.js';
-import { countSteps, runSubrun, type SubrunOutcome } from './subrun.js';
+import { countSteps, runSubrun, type SubrunHealthWatch, type SubrunOutcome } from './subrun.js';
+
+// `3 of 12 sub-runs marginal (s04: health: 1 new corrected memory error(s) …)`: the first reason said in full.
+function describeMarginal(subruns: SubrunSummary[]): string {
+  const marginal = subruns.filter((s) => s.status === 'marginal');
+  const first = marginal[0];
+  return `${marginal.length} of ${subruns.length} sub-runs marginal${first?.reason ? ` (${first.id}: ${first.reason})` : ''}`;
+}
 
 /** How the sub-runs of a run went. */
 export interface ExecutionResult {
@@ -20,6 +28,8 @@ export interface ExecutionResult {
   restoreFailed: boolean;
   /** What stopped the run from the inside (a record that could not be written, our own bug), if anything. */
   fault: unknown;
+  /** Hardware health over the sub-runs that ran here; null when health was not read. */
+  health?: RunHealth | null;
 }
 
 /** A summary for a sub-run that never started (after an abort or interrupt, or in a dry run). */
@@ -31,16 +41,35 @@ export function plannedSummary(runId: string, sub: PlannedSubrun): SubrunSummary
   return {
     format: 'road_runner.subrun/1', id: sub.id, run_id: runId, index: sub.index, status: 'planned', seed: sub.seed,
     point: sub.point, margins: sub.margins, adapter_margins: sub.adapter_margins, started_at: null, ended_at: null,
-    duration_ms: 0, counts: countSteps(steps), steps, reason: null,
+    duration_ms: 0, counts: countSteps(steps), steps, reason: null, health: null,
   };
 }
 
-/** Overall status from the sub-runs: aborted > interrupted > failed > passed. */
+/** Overall status from the sub-runs: aborted > interrupted > failed (a crashed sub-run too) > marginal > passed. */
 export function runStatus(subruns: SubrunSummary[], interrupted: boolean, aborted = false): RunStatus {
   if (aborted || subruns.some((s) => s.status === 'aborted')) return 'aborted';
   if (interrupted || subruns.some((s) => s.status === 'interrupted')) return 'interrupted';
   if (subruns.some((s) => s.status === 'failed' || s.status === 'crashed')) return 'failed';
+  if (subruns.some((s) => s.status === 'marginal')) return 'marginal';
   return 'passed';
+}
+
+/** Health over a run: the sources as found and the sums of the sub-runs' deltas (null when a source was unavailable). */
+export function summarizeHealth(monitor: HealthMonitor, policy: RunHealth['policy'], subruns: SubrunSummary[]): RunHealth {
+  const read = subruns.flatMap((s) => (s.health ? [s.health] : []));
+  const sum = (pick: (h: NonNullable<SubrunSummary['health']>) => number | null): number | null => {
+    const values = read.map(pick).filter((v): v is number => v !== null);
+    return values.length === 0 ? null : values.reduce((a, b) => a + b, 0);
+  };
+  return {
+    policy,
+    sources: monitor.sources,
+    ce_delta: sum((h) => h.ce_delta),
+    ue_delta: sum((h) => h.ue_delta),
+    kernel_lines: sum((h) => h.kernel_lines),
+    marginal: read.filter((h) => h.verdict === 'marginal').length,
+    failed: read.filter((h) => h.verdict === 'failed').length,
+  };
 }
 
 /**
@@ -58,33 +87,39 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   let restoreFailed = false;
   let fault: unknown = null;
   let canRecordPlanned = true;
-  for (const sub of plan.subruns) {
-    let summary: SubrunSummary;
-    const kept = ctx.completed?.[sub.id];
-    if (kept) {
-      summaries.push(kept);
-      continue;
+  const monitor = ctx.health ? openHealthMonitor(ctx.health.sources) : null;
+  const watch = monitor && ctx.health ? { monitor, policy: ctx.health.policy } : undefined;
+  try {
+    for (const sub of plan.subruns) {
+      let summary: SubrunSummary;
+      const kept = ctx.completed?.[sub.id];
+      if (kept) {
+        summaries.push(kept);
+        continue;
+      }
+      const notReached = stopReason !== null || ctx.signal.aborted;
+      if (notReached) {
+        summary = plannedSummary(plan.run_id, sub);
+      } else {
+        const outcome = await runSubrunSafely(ctx, sub, total, progressCounts, watch);
+        summary = outcome.summary;
+        restoreFailed ||= outcome.restoreFailed;
+        if (outcome.fault !== null) fault ??= outcome.fault;
+        if (outcome.actuatorFailed || outcome.restoreFailed || outcome.stopRun || outcome.fault !== null) stopReason = `${sub.id}: ${summary.reason}`;
+      }
+      summaries.push(summary);
+      // A planned sub-run's summary only repeats the plan: once one cannot be written, the rest are not tried.
+      if (notReached && !canRecordPlanned) continue;
+      const written = recordSubrun(ctx, sub.id, summary);
+      if (written === null) continue;
+      if (notReached) canRecordPlanned = false;
+      else {
+        fault ??= written;
+        stopReason ??= `${sub.id}: ${describeFault(written).reason}`;
+      }
     }
-    const notReached = stopReason !== null || ctx.signal.aborted;
-    if (notReached) {
-      summary = plannedSummary(plan.run_id, sub);
-    } else {
-      const outcome = await runSubrunSafely(ctx, sub, total, progressCounts);
-      summary = outcome.summary;
-      restoreFailed ||= outcome.restoreFailed;
-      if (outcome.fault !== null) fault ??= outcome.fault;
-      if (outcome.actuatorFailed || outcome.restoreFailed || outcome.stopRun || outcome.fault !== null) stopReason = `${sub.id}: ${summary.reason}`;
-    }
-    summaries.push(summary);
-    // A planned sub-run's summary only repeats the plan: once one cannot be written, the rest are not tried.
-    if (notReached && !canRecordPlanned) continue;
-    const written = recordSubrun(ctx, sub.id, summary);
-    if (written === null) continue;
-    if (notReached) canRecordPlanned = false;
-    else {
-      fault ??= written;
-      stopReason ??= `${sub.id}: ${describeFault(written).reason}`;
-    }
+  } finally {
+    monitor?.close();
   }
   try {
     ctx.journal.setSubrun(null);
@@ -97,21 +132,23 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   const byFault = why instanceof RunFault;
   fault ??= byFault ? why : null;
   const interrupted = ctx.signal.aborted && !byFault;
+  const status = runStatus(summaries, interrupted, fault !== null);
   return {
-    status: runStatus(summaries, interrupted, fault !== null),
+    status,
     subruns: summaries,
     counts,
-    reason: stopReason ?? (byFault ? describeFault(why).reason : interrupted ? `interrupted by ${String(why ?? 'a signal')}` : null),
+    reason: stopReason ?? (byFault ? describeFault(why).reason : interrupted ? `interrupted by ${String(why ?? 'a signal')}` : status === 'marginal' ? describeMarginal(summaries) : null),
     restoreFailed,
     fault,
+    health: monitor && ctx.health ? summarizeHealth(monitor, ctx.health.policy, summaries) : null,
   };
 }
 
 // runSubrun restores its rails whatever happens inside; an error outside that (before any rail
 // is touched, or after all are back) still ends the sub-run as aborted rather than the process.
-async function runSubrunSafely(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<SubrunOutcome> {
+async function runSubrunSafely(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts, watch?: SubrunHealthWatch): Promise<SubrunOutcome> {
   try {
-    return await runSubrun(ctx, sub, total, counts);
+    return await runSubrun(ctx, sub, total, counts, watch);
   } catch (error) {
     ctx.reserve?.release();
     const summary: SubrunSummary = { ...plannedSummary(ctx.plan.run_id, sub), status: 'aborted', reason: describeFault(error).reason };

@@ -1,6 +1,7 @@
 import type { DiagAdapter } from '../config/schemas/index.js';
+import type { HealthSources } from '../health/healthMonitor.js';
 import type { EventLog } from '../records/eventLog.js';
-import type { StatusCounts, StepStatus, SubrunSummary } from '../records/recordTypes.js';
+import type { CorrectedErrorsPolicy, StatusCounts, StepStatus, SubrunSummary } from '../records/recordTypes.js';
 import type { Plan } from '../plan/types.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { JournalKeeper } from './journalKeeper.js';
@@ -43,6 +44,8 @@ export interface RunContext {
   processes?: RunProcesses;
   /** Space held for the closing records; freed when a record cannot be written (docs/decisions.md). */
   reserve?: SpaceReserve;
+  /** Where hardware health is read from and what a corrected error makes a sub-run; absent: health is not read. */
+  health?: { sources: HealthSources; policy: CorrectedErrorsPolicy };
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
 }

@@ -14,6 +14,7 @@ import { acquireRunLock, type RunLock } from '../records/lock.js';
 import { emptyCounts, type RunSummary, type SubrunSummary } from '../records/recordTypes.js';
 import { reserveSize, reserveSpace, SPACE_RESERVE_FILE, type SpaceReserve } from '../records/spaceReserve.js';
 import { startSysinfoSnapshot, SYSINFO_TIMEOUT_MS, type PendingSysinfo } from '../records/sysinfo.js';
+import type { HealthSources } from '../health/healthMonitor.js';
 import type { HostChoice } from '../workspace/host.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { ExecutionResult } from './executePlan.js';
@@ -23,6 +24,7 @@ import { finalRunSummary, initialRunSummary, readBootId } from './runSummary.js'
 import { describeFault } from './runFaults.js';
 import { completeSysinfo } from './runSysinfo.js';
 import { toolVersions } from './toolVersions.js';
+import { DEFAULT_CORRECTED_ERRORS } from '../health/healthVerdict.js';
 
 /** File in inputs/ mapping each original input path to its copy. */
 export const inputsManifest = '.manifest.json';
@@ -46,6 +48,8 @@ export interface SessionRequest {
   onRecovered: (report: RecoveryReport) => void;
   /** The host snapshot, if the caller already started it (it is started here otherwise). */
   sysinfo?: PendingSysinfo;
+  /** Where hardware health is read from (default `/sys` and `/dev/kmsg`). */
+  healthSources?: HealthSources;
   now: () => Date;
 }
 
@@ -73,6 +77,7 @@ export function exitCodeFor(status: RunSummary['status'], signalName: string | n
   if (status === 'interrupted') return signalExitCode(signalName ?? 'SIGINT');
   if (status === 'aborted') return ExitCode.runtime;
   if (status === 'failed') return ExitCode.failed;
+  if (status === 'marginal') return ExitCode.marginal;
   return ExitCode.ok;
 }
 
@@ -268,6 +273,10 @@ async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapte
         plan, root, runDir: dir, unit: req.unit, adapters,
         actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, req.workspace.executables, readNominals),
         graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: req.resume?.completed, reserve, executables, processes,
+        health: {
+          sources: req.healthSources ?? { sysfsRoot: '/sys', kmsgFile: '/dev/kmsg' },
+          policy: req.workspace.policy?.data.health?.corrected_errors ?? DEFAULT_CORRECTED_ERRORS,
+        },
       });
     } finally {
       try {
@@ -366,7 +375,7 @@ function closeRun(c: Closing, result: ExecutionResult, exitCode: number): { summ
     }
   }
   const reason = faultLog ? `${result.reason} (details in ${FAULT_LOG})` : result.reason;
-  const summary = finalRunSummary(c.start, result.subruns, { status: result.status, reason, exitCode, endedAt: c.now() });
+  const summary = finalRunSummary(c.start, result.subruns, { status: result.status, reason, exitCode, endedAt: c.now(), health: result.health ?? null });
   try {
     mkdirSync(c.dir, { recursive: true });
     writeJsonAtomic(path.join(c.dir, 'summary.json'), summary);
@@ -463,5 +472,6 @@ async function recordNewRun(req: SessionRequest, dir: string): Promise<void> {
 // A resumed run keeps its start time and record; its status is open again until it ends.
 function resumedStart(summary: RunSummary): RunSummary {
   // It now runs on this boot: a later resume compares against this boot, not the first one.
-  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, boot_id: readBootId() };
+  // The tally is written with the final summary only: one left from before would go stale if this run crashed.
+  return { ...summary, status: 'planned', ended_at: null, exit_code: null, reason: null, subrun_counts: undefined, boot_id: readBootId() };
 }

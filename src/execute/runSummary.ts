@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { HostChoice } from '../workspace/host.js';
 import type { Plan } from '../plan/types.js';
-import { emptyCounts, type RunStatus, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
+import { emptyCounts, emptySubrunCounts, type RunHealth, type RunStatus, type RunSummary, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 
 /** This boot's id (Linux), or null where the kernel does not provide one. */
 export function readBootId(): string | null {
@@ -63,11 +63,18 @@ export function initialRunSummary(h: RunHeader): RunSummary {
 export function finalRunSummary(
   start: RunSummary,
   subruns: SubrunSummary[],
-  outcome: { status: RunStatus; reason: string | null; exitCode: number; endedAt: Date },
+  outcome: { status: RunStatus; reason: string | null; exitCode: number; endedAt: Date; health?: RunHealth | null },
 ): RunSummary {
   const counts: StatusCounts = emptyCounts();
   for (const s of subruns) for (const [k, v] of Object.entries(s.counts)) counts[k as keyof StatusCounts] += v;
   const byId = new Map(subruns.map((s) => [s.id, s]));
+  const listed = start.subruns.map((s) => {
+    const ended = byId.get(s.id);
+    // The reason of a sub-run that did not simply pass (marginal, failed by health, aborted).
+    return { ...s, status: ended?.status ?? s.status, reason: ended?.status === 'passed' ? null : ended?.reason ?? s.reason ?? null };
+  });
+  const subrunCounts = emptySubrunCounts();
+  for (const s of listed) subrunCounts[s.status] = (subrunCounts[s.status] ?? 0) + 1;
   return {
     ...start,
     status: outcome.status,
@@ -75,7 +82,9 @@ export function finalRunSummary(
     duration_ms: outcome.endedAt.getTime() - Date.parse(start.started_at),
     exit_code: outcome.exitCode,
     counts,
-    subruns: start.subruns.map((s) => ({ ...s, status: byId.get(s.id)?.status ?? s.status })),
+    subrun_counts: subrunCounts,
+    subruns: listed,
     reason: outcome.reason,
+    health: outcome.health ?? start.health ?? null,
   };
 }

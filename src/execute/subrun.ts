@@ -3,7 +3,11 @@ import path from 'node:path';
 import { AdapterError, RecordsUnwritableError, RunFault } from '../errors.js';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { runFolderLayout } from '../records/runFolderLayout.js';
-import { emptyCounts, type RunStatus, type StatusCounts, type StepRecord, type SubrunSummary } from '../records/recordTypes.js';
+import type { HealthMark, HealthMonitor } from '../health/healthMonitor.js';
+import { judgeHealth } from '../health/healthVerdict.js';
+import {
+  emptyCounts, type CorrectedErrorsPolicy, type HealthVerdict, type RunStatus, type StatusCounts, type StepRecord, type SubrunHealth, type SubrunSummary,
+} from '../records/recordTypes.js';
 import { verifyExecutable } from './executableGuard.js';
 import { launch, type LaunchResult, type ScanRules } from './launch.js';
 import type { MetricRule } from './scanRules.js';
@@ -45,12 +49,23 @@ function executablePath(ctx: RunContext, argv0: string): string {
   return argv0.includes('/') ? path.join(ctx.root, argv0) : argv0;
 }
 
-/** Worst status of a finished sub-run: aborted > interrupted > failed > passed. */
-export function subrunStatus(steps: StepRecord[], aborted: boolean): RunStatus {
+/**
+ * Worst status of a finished sub-run: aborted > interrupted > failed > marginal > passed. `verdict`
+ * is what something beyond the steps' own outcomes says of it (the health readings; later, metric
+ * limits): it can make a passing sub-run marginal or failed, never better.
+ */
+export function subrunStatus(steps: StepRecord[], aborted: boolean, verdict: HealthVerdict = 'passed'): RunStatus {
   if (aborted) return 'aborted';
   if (steps.some((s) => s.status === 'interrupted')) return 'interrupted';
-  if (steps.some((s) => s.status === 'failed' || s.status === 'timeout' || s.status === 'error')) return 'failed';
+  if (verdict === 'failed' || steps.some((s) => s.status === 'failed' || s.status === 'timeout' || s.status === 'error')) return 'failed';
+  if (verdict === 'marginal') return 'marginal';
   return 'passed';
+}
+
+/** The health readings of a run and the policy that judges them. */
+export interface SubrunHealthWatch {
+  monitor: HealthMonitor;
+  policy: CorrectedErrorsPolicy;
 }
 
 /** Tallies step statuses. */
@@ -84,7 +99,7 @@ export interface SubrunOutcome {
  * to nominal whatever happened (failure, timeout, interrupt, actuator fault, a full disk, our
  * own bug). `counts` is the running total for progress.
  */
-export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts): Promise<SubrunOutcome> {
+export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: number, counts: StatusCounts, watch?: SubrunHealthWatch): Promise<SubrunOutcome> {
   const dir = runFolderLayout(ctx.runDir, ctx.plan.run_id).subrunDir(sub.id);
   mkdirSync(path.join(dir, 'stdout'), { recursive: true });
   mkdirSync(path.join(dir, 'stderr'), { recursive: true });
@@ -121,6 +136,8 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     }
   };
 
+  // Health is read before any rail of this sub-run is set, and again once all are back (below).
+  const mark = watch ? markHealth(watch.monitor) : null;
   try {
     for (const [rail, value] of Object.entries(sub.margins)) {
       const act = ctx.actuators[rail];
@@ -179,18 +196,43 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
       }
     }
   }
+  const health = watch && mark ? readHealth(watch, mark) : null;
+  if (health) appendSafely(ctx, { event: 'health', run_id: ctx.plan.run_id, subrun_id: sub.id, ...health });
   const endedAt = ctx.now();
   const byFault = ctx.signal.reason instanceof RunFault;
   if (byFault && reason === null) reason = describeFault(ctx.signal.reason).reason;
-  const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun || fault !== null || byFault);
+  if (health?.reason) reason = reason ? `${reason}; ${health.reason}` : health.reason;
+  const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun || fault !== null || byFault, health?.verdict);
   ctx.progress({ kind: 'subrun_end', index: sub.index, total, id: sub.id, status });
   const summary: SubrunSummary = {
     format: 'road_runner.subrun/1', id: sub.id, run_id: ctx.plan.run_id, index: sub.index, status, seed: sub.seed,
     point: sub.point, margins: sub.margins, adapter_margins: sub.adapter_margins,
     started_at: startedAt.toISOString(), ended_at: endedAt.toISOString(), duration_ms: endedAt.getTime() - startedAt.getTime(),
-    counts: countSteps(records), steps: records, reason,
+    counts: countSteps(records), steps: records, reason, health,
   };
   return { summary, actuatorFailed, restoreFailed, stopRun, fault };
+}
+
+// The monitor never throws by design; should it (our bug), the sub-run goes on without health.
+function markHealth(monitor: HealthMonitor): HealthMark | null {
+  try {
+    return monitor.before();
+  } catch {
+    return null;
+  }
+}
+
+// Deltas since the mark, judged by the policy. Read after the rails are restored: reading never
+// keeps the hardware margined longer, and late reports (EDAC polls about once a second) still count.
+function readHealth(watch: SubrunHealthWatch, mark: HealthMark): SubrunHealth | null {
+  try {
+    const readings = watch.monitor.after(mark);
+    const { verdict, reason } = judgeHealth(readings, watch.policy);
+    const sources = { edac: readings.ce_delta !== null, kernel_log: readings.kernel_lines !== null };
+    return { ...readings, verdict, policy: watch.policy, reason, sources };
+  } catch {
+    return null;
+  }
 }
 
 // Putting a rail back never throws: a failure is a result, so the other rails are still restored.

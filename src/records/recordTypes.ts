@@ -6,8 +6,15 @@ import type { EffectiveBounds } from '../safety/bounds.js';
 /** Outcome of one step invocation (`step_end.status`), plus `skipped` for steps never started. */
 export type StepStatus = 'passed' | 'failed' | 'timeout' | 'error' | 'interrupted' | 'skipped';
 
-/** Outcome of a run or sub-run. */
-export type RunStatus = 'passed' | 'failed' | 'interrupted' | 'crashed' | 'aborted' | 'planned';
+/**
+ * Outcome of a run or sub-run. `marginal`: every step passed, but something says the part is
+ * near its limit (a new corrected memory error under the default health policy); worse than
+ * passed, better than failed (docs/decisions.md).
+ */
+export type RunStatus = 'passed' | 'marginal' | 'failed' | 'interrupted' | 'crashed' | 'aborted' | 'planned';
+
+/** Every run status, best first (a tally of sub-runs lists them in this order). */
+export const RUN_STATUSES: readonly RunStatus[] = ['passed', 'marginal', 'failed', 'crashed', 'interrupted', 'aborted', 'planned'];
 
 export interface StatusCounts {
   passed: number;
@@ -136,7 +143,64 @@ export interface MarginNominalEvent {
   source: 'read';
 }
 
-export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | MarginNominalEvent | JournalClearedEvent;
+/** What a new corrected error (or kernel hardware-error line) makes a sub-run: `health.corrected_errors` of the policy. */
+export type CorrectedErrorsPolicy = 'record' | 'marginal' | 'fail';
+
+/** What the health readings alone make of a sub-run. */
+export type HealthVerdict = 'passed' | 'marginal' | 'failed';
+
+/** Whether a health source could be read, and where from or why not. */
+export interface HealthSourceState {
+  available: boolean;
+  /** The source read (a path), or why it is unavailable. */
+  detail: string;
+}
+
+/** Health read before and after one sub-run (SPEC §5.3); a delta is null when its source is unavailable. */
+export interface SubrunHealthReadings {
+  /** New corrected memory errors (EDAC ce_count, all controllers). */
+  ce_delta: number | null;
+  /** New uncorrected memory errors (EDAC ue_count, all controllers). */
+  ue_delta: number | null;
+  /** Deltas per memory controller (`mc0`, …). */
+  controllers: Record<string, { ce: number; ue: number }>;
+  /** Hardware-error lines (machine check, MCE, Hardware Error, EDAC) the kernel logged during the sub-run. */
+  kernel_lines: number | null;
+  /** The first of those lines (capped; `kernel_lines` counts them all). */
+  lines: string[];
+  /** Anything that makes the readings less than exact (a flood, a counter reset). */
+  notes: string[];
+}
+
+/** `health` of a sub-run summary and of its `health` event. */
+export interface SubrunHealth extends SubrunHealthReadings {
+  verdict: HealthVerdict;
+  policy: CorrectedErrorsPolicy;
+  reason: string | null;
+  sources: { edac: boolean; kernel_log: boolean };
+}
+
+/** Line of `steps.ldjson` with a sub-run's health deltas, written once its rails are back at nominal. */
+export interface HealthEvent extends SubrunHealth {
+  ts: string;
+  event: 'health';
+  run_id: string;
+  subrun_id: string;
+}
+
+/** `health` of the parent summary: the sources as found, and the totals over the sub-runs that ran. */
+export interface RunHealth {
+  policy: CorrectedErrorsPolicy;
+  sources: { edac: HealthSourceState; kernel_log: HealthSourceState };
+  ce_delta: number | null;
+  ue_delta: number | null;
+  kernel_lines: number | null;
+  /** Sub-runs whose health verdict was marginal, and failed (a sub-run with a failed step keeps its own status). */
+  marginal: number;
+  failed: number;
+}
+
+export type RunEvent = StepStartEvent | StepEndEvent | MarginSetEvent | MarginRestoreEvent | HealthEvent | MarginNominalEvent | JournalClearedEvent;
 
 /** One step's row in a sub-run summary. */
 export interface StepRecord {
@@ -170,8 +234,10 @@ export interface SubrunSummary {
   duration_ms: number;
   counts: StatusCounts;
   steps: StepRecord[];
-  /** Why the sub-run was aborted or crashed, when it was. */
+  /** Why the sub-run was aborted, crashed, or made marginal or failed by its health readings. */
   reason: string | null;
+  /** Health deltas; absent in runs recorded before health was read, null when the sub-run never ran. */
+  health?: SubrunHealth | null;
 }
 
 /** Host facts kept in the parent summary. */
@@ -204,10 +270,14 @@ export interface RunSummary {
   host: HostSummary;
   bounds: EffectiveBounds;
   counts: StatusCounts;
-  subruns: { id: string; index: number; status: RunStatus; point: Record<string, number>; margins: Record<string, number> }[];
+  /** Sub-runs per status (absent in runs recorded before it was kept). */
+  subrun_counts?: Record<RunStatus, number>;
+  subruns: { id: string; index: number; status: RunStatus; point: Record<string, number>; margins: Record<string, number>; reason?: string | null }[];
   versions: Record<string, string>;
   inputs: { file: string; sha256: string; role: string }[];
   reason: string | null;
+  /** Hardware health over the run (absent in runs recorded before it was read, or when none ran). */
+  health?: RunHealth | null;
   /** Linux boot id when the run last started or resumed: a resume on another boot means the host went down. */
   boot_id?: string | null;
   /** Set when the run crashed and its journal was settled by recovery: how, when, by whom. */
@@ -217,4 +287,9 @@ export interface RunSummary {
 /** All-zero counts. */
 export function emptyCounts(): StatusCounts {
   return { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
+}
+
+/** A tally of sub-run statuses with every status at 0. */
+export function emptySubrunCounts(): Record<RunStatus, number> {
+  return Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
 }

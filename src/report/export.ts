@@ -6,11 +6,12 @@
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ExitCode, RrError, UsageError } from '../errors.js';
-import { RECORD_FILES } from '../records/layout.js';
+import { RECORD_FILES, assertSubrunOf } from '../records/layout.js';
+import { readJsonFile } from '../records/jsonFile.js';
 import { readPlannedSubruns } from '../records/planSubruns.js';
 import { hasEventLogs, runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { readJsonSkimmed } from './jsonSkim.js';
-import { BASE_COLUMNS, collectExportShape, streamExportRows, type ExportShape } from './exportRows.js';
+import { BASE_COLUMNS, TRAILING_COLUMNS, collectExportShape, streamExportRows, type ExportShape, type SubrunStatusOf } from './exportRows.js';
 import { resolveRunFolder } from './runFolder.js';
 import { writeCsv, writeJson } from './tableWriters.js';
 import { writeJunit, type JunitContext } from './junitWriter.js';
@@ -47,10 +48,10 @@ export async function exportRun(root: string, runId: string, format: ExportForma
     ? await collectExportShape(layout, { onTornLine: (file, text) => warnings.push(`${file}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })
     : describeMissingSteps(dir, head.executedSteps);
   const planHead = format === 'junit' ? await readPlanHead(dir, runId) : null;
-  const rows = logged ? streamExportRows(layout, runId, head.unit, shape.columns) : emptyRows();
+  const rows = logged ? streamExportRows(layout, runId, head.unit, shape.columns, { health: shape.health, statusOf: subrunStatusReader(layout, runId) }) : emptyRows();
   if (format === 'csv') await writeCsv(rows, shape.columns, out);
   else if (format === 'json') await writeJson(rows, shape.columns, out);
-  else await writeJunit(rows, shape, junitContext(layout, runId, head, planHead!), out);
+  else await writeJunit(rows, shape, junitContext(layout, runId, head, planHead!, shape), out);
   return { rows: shape.rows, columns: shape.columns, warnings };
 }
 
@@ -66,7 +67,7 @@ interface PlanHead {
   plannedSteps: number;
 }
 
-function junitContext(layout: RunFolderLayout, runId: string, head: RunHead, plan: PlanHead): JunitContext {
+function junitContext(layout: RunFolderLayout, runId: string, head: RunHead, plan: PlanHead, shape: ExportShape): JunitContext {
   const planPath = join(layout.dir, RECORD_FILES.plan);
   return {
     runId,
@@ -75,6 +76,7 @@ function junitContext(layout: RunFolderLayout, runId: string, head: RunHead, pla
     plannedSteps: plan.plannedSteps,
     runStatus: head.status,
     runReason: head.reason,
+    health: shape.health ?? new Map(),
     stderrPath: (row) => (typeof row.stderr_log === 'string' ? join(layout.dir, row.stderr_log) : null),
   };
 }
@@ -123,12 +125,31 @@ async function readRunHead(dir: string, runId: string): Promise<RunHead> {
   };
 }
 
+// The status of each sub-run from its own summary.json, read once per sub-run as the rows reach
+// it (rows come sub-run by sub-run, so only the last one is kept).
+function subrunStatusReader(layout: RunFolderLayout, runId: string): SubrunStatusOf {
+  let last: { id: string; status: string | null } | null = null;
+  return (id) => {
+    if (last?.id === id) return last.status;
+    let status: string | null = null;
+    try {
+      assertSubrunOf(runId, id);
+      const s = readJsonFile(join(layout.subrunDir(id), RECORD_FILES.summary), `summary of sub-run ${id}`) as { status?: unknown } | null;
+      status = typeof s?.status === 'string' ? s.status : null;
+    } catch {
+      // No summary (a crash mid-sub-run): the column stays empty.
+    }
+    last = { id, status };
+    return status;
+  };
+}
+
 function describeMissingSteps(dir: string, executedSteps: number): ExportShape {
   if (executedSteps > 0) {
     throw new RrError(`no event log (steps.ldjson) in ${dir} (the summary counts ${executedSteps} executed steps)`, ExitCode.usage,
       'restore steps.ldjson from a copy; without it the steps of this run cannot be exported');
   }
-  return { columns: [...BASE_COLUMNS], rows: 0, byStatus: {}, durationMs: 0 };
+  return { columns: [...BASE_COLUMNS, ...TRAILING_COLUMNS], rows: 0, byStatus: {}, durationMs: 0 };
 }
 
 async function* emptyRows(): AsyncGenerator<never> {

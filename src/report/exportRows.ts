@@ -12,6 +12,21 @@ export const BASE_COLUMNS = [
   'seed', 'error', 'stdout_log', 'stderr_log',
 ] as const;
 
+/** Columns after the `metric_*` group, always present (appended so the §9 order stays as it was). */
+export const TRAILING_COLUMNS = ['subrun_status', 'health_ce_delta', 'health_ue_delta'] as const;
+
+/** A sub-run's health as its `health` event recorded it. */
+export interface SubrunHealthCell {
+  ce: number | null;
+  ue: number | null;
+  verdict: string;
+  reason: string | null;
+  lines: string[];
+}
+
+/** The status of a sub-run by id (from its summary.json), null when unknown. */
+export type SubrunStatusOf = (subrunId: string) => string | null;
+
 /** A cell of an export row. */
 export type ExportValue = string | number | boolean | null;
 
@@ -21,6 +36,8 @@ export interface ExportShape {
   rows: number;
   byStatus: Record<string, number>;
   durationMs: number;
+  /** The `health` event of each sub-run that has one (one small entry per sub-run, not per step). */
+  health?: Map<string, SubrunHealthCell>;
 }
 
 /** One row, its values in column order, with what the JUnit writer shows beside the columns. */
@@ -48,7 +65,18 @@ export async function collectExportShape(layout: RunFolderLayout, options: PassO
   const byStatus: Record<string, number> = {};
   let rows = 0;
   let durationMs = 0;
+  const health = new Map<string, SubrunHealthCell>();
   for await (const e of readRunEvents(layout, options)) {
+    if (e.event === 'health' && typeof e.subrun_id === 'string') {
+      health.set(e.subrun_id, {
+        ce: typeof e.ce_delta === 'number' ? e.ce_delta : null,
+        ue: typeof e.ue_delta === 'number' ? e.ue_delta : null,
+        verdict: typeof e.verdict === 'string' ? e.verdict : 'passed',
+        reason: typeof e.reason === 'string' ? e.reason : null,
+        lines: Array.isArray(e.lines) ? e.lines.filter((l): l is string => typeof l === 'string').slice(0, 20) : [],
+      });
+      continue;
+    }
     if (e.event === 'step_start') {
       for (const k of keysOf(e.margins)) margins.add(k);
       for (const k of keysOf(e.params)) params.add(k);
@@ -62,16 +90,19 @@ export async function collectExportShape(layout: RunFolderLayout, options: PassO
   }
   const prefixed = (prefix: string, names: Set<string>) => [...names].sort().map((n) => `${prefix}${n}`);
   return {
-    columns: [...BASE_COLUMNS, ...prefixed('margin_', margins), ...prefixed('param_', params), ...prefixed('metric_', metrics)],
+    columns: [...BASE_COLUMNS, ...prefixed('margin_', margins), ...prefixed('param_', params), ...prefixed('metric_', metrics), ...TRAILING_COLUMNS],
     rows,
     byStatus,
     durationMs,
+    health,
   };
 }
 
 /** Second pass: the rows in file order, each with every column (null where a step has no value). */
-export async function* streamExportRows(layout: RunFolderLayout, runId: string, unit: string, columns: string[]): AsyncGenerator<ExportRow> {
+export async function* streamExportRows(layout: RunFolderLayout, runId: string, unit: string, columns: string[],
+  trailing: { health?: Map<string, SubrunHealthCell>; statusOf?: SubrunStatusOf } = {}): AsyncGenerator<ExportRow> {
   const index = indexColumns(columns);
+  const at = TRAILING_COLUMNS.map((c) => index.get(c));
   const open = new Map<string, { margins: unknown; params: unknown; seed: unknown; logName: string | null }>();
   for await (const e of readRunEvents(layout)) {
     const key = `${String(e.subrun_id)}#${String(e.index)}`;
@@ -95,6 +126,13 @@ export async function* streamExportRows(layout: RunFolderLayout, runId: string, 
     copyPrefixed(values, index, 'margin_', start?.margins);
     copyPrefixed(values, index, 'param_', start?.params);
     copyPrefixed(values, index, 'metric_', e.metrics);
+    if (subrunId !== null) {
+      const h = trailing.health?.get(subrunId);
+      const cells: ExportValue[] = [trailing.statusOf?.(subrunId) ?? null, h?.ce ?? null, h?.ue ?? null];
+      cells.forEach((v, i) => {
+        if (at[i] !== undefined) values[at[i]!] = v;
+      });
+    }
     yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName };
   }
 }

@@ -1,5 +1,6 @@
 // JUnit XML of an export, as Jenkins and GitLab read it: a <testsuite> per planned sub-run
-// and a <testcase> per PLANNED step. A step that ran carries <failure> (failed) or <error>
+// and a <testcase> per PLANNED step, plus a `health` testcase in a sub-run whose hardware
+// health made it marginal (system-out) or failed (<failure>). A step that ran carries <failure> (failed) or <error>
 // (timeout, error, interrupted) and the tail of its stderr in <system-out>; a step that never
 // ran (skipped after a failure, or its sub-run never started) carries <skipped/> with why.
 // The classname names the flow, the step and the swept point
@@ -10,7 +11,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
-import { type ExportRow, type ExportShape, type ExportValue } from './exportRows.js';
+import { type ExportRow, type ExportShape, type ExportValue, type SubrunHealthCell } from './exportRows.js';
 import { readTail } from './tail.js';
 
 /** Lines and bytes of a step's stderr kept in <system-out>. */
@@ -27,6 +28,8 @@ export interface JunitContext {
   /** Status and reason of the run, said of sub-runs that never started. */
   runStatus: string;
   runReason: string | null;
+  /** Health of each sub-run that recorded it: a sub-run the health readings made marginal or failed gets a `health` testcase. */
+  health: Map<string, SubrunHealthCell>;
   /** Absolute path of a step's log (stderr), null when unknown. */
   stderrPath: (row: Named) => string | null;
 }
@@ -65,11 +68,12 @@ function classPart(text: string): string {
 }
 
 async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, ctx: JunitContext): AsyncGenerator<string> {
-  const failures = shape.byStatus.failed ?? 0;
-  const errors = shape.rows - failures - (shape.byStatus.passed ?? 0);
+  const healthCases = [...ctx.health.values()].filter((h) => h.verdict !== 'passed');
+  const failures = (shape.byStatus.failed ?? 0) + healthCases.filter((h) => h.verdict === 'failed').length;
+  const errors = shape.rows - (shape.byStatus.failed ?? 0) - (shape.byStatus.passed ?? 0);
   const skipped = Math.max(0, ctx.plannedSteps - shape.rows);
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
-  yield `<testsuites name="${escapeXml(`road_runner ${ctx.flow}`)}" tests="${ctx.plannedSteps}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(shape.durationMs)}">\n`;
+  yield `<testsuites name="${escapeXml(`road_runner ${ctx.flow}`)}" tests="${ctx.plannedSteps + healthCases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(shape.durationMs)}">\n`;
   const rowIter = rows[Symbol.asyncIterator]();
   let next = await pull(rowIter, shape.columns);
   for await (const sub of ctx.planned) {
@@ -137,9 +141,28 @@ async function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; 
     body += await systemOut(ctx.stderrPath(named));
     cases.push(body === '' ? `${head} time="${seconds(duration)}"/>\n` : `${head} time="${seconds(duration)}">\n${body}    </testcase>\n`);
   }
-  const props = [['run_id', ctx.runId], ['subrun_id', sub.id], ...Object.entries(sub.margins ?? {}).map(([k, v]) => [`margin_${k}`, String(v)])]
+  const health = ctx.health.get(sub.id);
+  let tests = sub.steps.length;
+  if (health && health.verdict !== 'passed') {
+    // Health is a verdict on the whole sub-run: one more testcase, a failure when it failed the sub-run.
+    tests += 1;
+    const head = `    <testcase classname="${escapeXml(junitClassname(ctx.flow, 'health', sub.point))}" name="health" time="0.000">\n`;
+    const reason = health.reason ?? `health ${health.verdict}`;
+    const out = `      <system-out>${escapeXml([reason, ...health.lines].join('\n'), false)}</system-out>\n`;
+    if (health.verdict === 'failed') {
+      failures += 1;
+      cases.push(`${head}      <failure type="health" message="${escapeXml(reason)}">${escapeXml(reason)}</failure>\n${out}    </testcase>\n`);
+    } else {
+      cases.push(`${head}${out}    </testcase>\n`);
+    }
+  }
+  const firstRow = ran.values().next().value as { named: Named } | undefined;
+  const status = firstRow?.named.subrun_status;
+  const props = [['run_id', ctx.runId], ['subrun_id', sub.id], ...Object.entries(sub.margins ?? {}).map(([k, v]) => [`margin_${k}`, String(v)]),
+    ...(typeof status === 'string' ? [['subrun_status', status]] : []),
+    ...(health ? [['health_ce_delta', String(health.ce ?? '')], ['health_ue_delta', String(health.ue ?? '')], ['health_verdict', health.verdict]] : [])]
     .map(([k, v]) => `      <property name="${escapeXml(k!)}" value="${escapeXml(v!)}"/>\n`).join('');
-  return `  <testsuite name="${escapeXml(junitSuiteName(ctx.flow, sub.point))}" tests="${sub.steps.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(durationMs)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}>\n`
+  return `  <testsuite name="${escapeXml(junitSuiteName(ctx.flow, sub.point))}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(durationMs)}"${timestamp ? ` timestamp="${escapeXml(timestamp)}"` : ''}>\n`
     + `    <properties>\n${props}    </properties>\n${cases.join('')}  </testsuite>\n`;
 }
 

@@ -3,11 +3,12 @@
 import type { RunStatus, StepStatus } from '../records/recordTypes.js';
 
 /** What a shmoo cell shows for one sub-run. */
-export type SubrunOutcome = 'passed' | 'failed' | 'timeout' | 'error' | 'crashed' | 'interrupted' | 'aborted' | 'planned';
+export type SubrunOutcome = 'passed' | 'marginal' | 'failed' | 'timeout' | 'error' | 'crashed' | 'interrupted' | 'aborted' | 'planned';
 
 /** Every outcome in legend order, with its label and the glyph drawn in large cells. */
 export const OUTCOMES: readonly { outcome: SubrunOutcome; label: string; glyph: string }[] = [
   { outcome: 'passed', label: 'passed', glyph: 'P' },
+  { outcome: 'marginal', label: 'marginal (steps passed; e.g. new corrected memory errors)', glyph: 'M' },
   { outcome: 'failed', label: 'failed', glyph: 'F' },
   { outcome: 'timeout', label: 'timeout (worst step timed out)', glyph: 'T' },
   { outcome: 'error', label: 'error (a step could not run)', glyph: 'E' },
@@ -39,6 +40,7 @@ export function isFailureStatus(status: string): boolean {
 export function classifySubrun(status: RunStatus | undefined, worst: EndedStepStatus | null): SubrunOutcome {
   switch (status) {
     case 'passed':
+    case 'marginal':
     case 'crashed':
     case 'interrupted':
     case 'aborted':

@@ -3,7 +3,7 @@
 // tails, margin problems and the host summary. Templates only lay it out.
 
 import { basename, join } from 'node:path';
-import type { RunSummary } from '../records/recordTypes.js';
+import { RUN_STATUSES, type RunSummary } from '../records/recordTypes.js';
 import { assertSubrunOf, runDir } from '../records/layout.js';
 import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { formatDuration, formatPairs, showValue } from './format.js';
@@ -30,7 +30,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
   const grid = placeSubruns(axes, points);
   const outcomeCounts = new Map<SubrunOutcome, number>();
   for (const p of points) outcomeCounts.set(p.outcome, (outcomeCounts.get(p.outcome) ?? 0) + 1);
-  const troubled = entries.filter((s) => s.status === 'aborted' || s.status === 'crashed' || s.status === 'interrupted').map((s) => s.id);
+  const troubled = entries.filter((s) => s.status !== 'passed' && s.status !== 'planned' && s.status !== undefined).map((s) => s.id);
   const reasons = readSubrunReasons(root, records.runId, troubled, REPORT_LIMITS.failures);
   return {
     run: describeRun(records),
@@ -38,6 +38,8 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     profile: { name: summary?.profile ?? plan?.profile ?? null, reasons: summary?.profile_reasons ?? plan?.profile_reasons ?? [] },
     bounds: describeBounds(summary?.bounds ?? plan?.bounds ?? null),
     stepCounts: Object.entries(summary?.counts ?? scan.counts).map(([status, count]) => ({ status, count: Number(count) })),
+    subrunCounts: tallySubruns(entries),
+    health: describeHealth(summary),
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
     shmoo: {
       kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
@@ -87,6 +89,27 @@ function describeRun({ runId, summary, plan }: RunRecords) {
     version: summary?.versions?.road_runner ?? null,
     versions,
   };
+}
+
+// Sub-runs per recorded status, best first (from the sub-run list, so a recovered run's tally is right too).
+function tallySubruns(entries: { status: string | undefined }[]): { status: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const e of entries) if (e.status !== undefined) counts.set(e.status, (counts.get(e.status) ?? 0) + 1);
+  const rank = (s: string) => (RUN_STATUSES as readonly string[]).indexOf(s) >>> 0;
+  return [...counts].sort(([a], [b]) => rank(a) - rank(b)).map(([status, count]) => ({ status, count }));
+}
+
+// The run's hardware health in one line, and each source that could not be read; null for a run recorded without it.
+function describeHealth(summary: RunSummary | null): { text: string; policy: string; unavailable: string[] } | null {
+  const h = summary?.health;
+  if (!h || typeof h !== 'object') return null;
+  const parts: string[] = [];
+  if (typeof h.ce_delta === 'number') parts.push(`${h.ce_delta} new corrected, ${showValue(h.ue_delta)} new uncorrected memory errors`);
+  if (typeof h.kernel_lines === 'number') parts.push(`${h.kernel_lines} hardware-error line(s) in the kernel log`);
+  if (h.marginal > 0) parts.push(`health verdict marginal for ${h.marginal} sub-run(s)`);
+  if (h.failed > 0) parts.push(`health verdict failed for ${h.failed} sub-run(s)`);
+  const unavailable = Object.entries(h.sources ?? {}).filter(([, s]) => s && !s.available).map(([name, s]) => `${name === 'edac' ? 'EDAC counters' : 'kernel log'}: ${s.detail}`);
+  return { text: parts.length > 0 ? parts.join(' · ') : 'no source could be read', policy: String(h.policy), unavailable };
 }
 
 function describeHost(summary: RunSummary | null): Pair[] {

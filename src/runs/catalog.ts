@@ -77,6 +77,10 @@ function fillFromRecords(row: RunListing, dir: string): boolean {
     row.counts = normalizeCounts(s.counts);
     row.duration_ms = s.ended_at && typeof s.duration_ms === 'number' ? s.duration_ms : null;
     if (s.dry_run === true) row.notes.push('dry run');
+    const marginal = Array.isArray(s.subruns) ? s.subruns.filter((x) => x?.status === 'marginal').length : 0;
+    if (marginal > 0) row.notes.push(`${marginal} sub-run${marginal === 1 ? '' : 's'} marginal`);
+    const h = s.health;
+    if (h && typeof h === 'object' && ((h.ue_delta ?? 0) > 0 || (h.ce_delta ?? 0) > 0)) row.notes.push(`memory errors: ${h.ce_delta ?? 0} corrected, ${h.ue_delta ?? 0} uncorrected`);
     if (s.run_id !== row.id) row.notes.push(`summary names another run (${s.run_id})`);
     return false;
   }

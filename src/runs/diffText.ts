@@ -4,7 +4,7 @@ import type { RunDiff } from './diff.js';
 import type { RunSide } from './runPoints.js';
 import { formatNumber, formatPercent, formatSigned, formatTime, plural } from './text.js';
 
-const STATUS_ORDER = ['passed', 'failed', 'interrupted', 'crashed', 'aborted', 'planned'];
+const STATUS_ORDER = ['passed', 'marginal', 'failed', 'interrupted', 'crashed', 'aborted', 'planned'];
 
 /** The lines of a diff, most important first. */
 export function renderDiff(d: RunDiff): string[] {

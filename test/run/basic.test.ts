@@ -73,7 +73,10 @@ describe('run: outcomes and records', () => {
     // Events: rails set with their read-back, steps, restores.
     const events = readEvents(dir);
     const kinds = events.map((e) => e.event);
-    expect(kinds.every((k) => ['step_start', 'step_end', 'margin_set', 'margin_restore'].includes(k))).toBe(true);
+    expect(kinds.every((k) => ['step_start', 'step_end', 'margin_set', 'margin_restore', 'health'].includes(k))).toBe(true);
+    // One health event per sub-run (SPEC §5.3), after its rails are back.
+    expect(kinds.filter((k) => k === 'health')).toHaveLength(1);
+    expect(kinds[kinds.length - 1]).toBe('health');
     for (const e of events) expect(Number.isNaN(Date.parse(e.ts))).toBe(false);
     const sets = events.filter((e) => e.event === 'margin_set');
     expect(sets.map((e) => [e.rail, e.requested, e.read_back, e.ok])).toEqual(

@@ -101,7 +101,9 @@ export function createWorkspace(opts: WorkspaceOptions = {}): TestWorkspace {
   mkdirSync(path.join(root, 'runs'), { recursive: true });
 
   const startCli = (args: string[], o: CliOptions = {}) =>
-    startProcess([CLI, ...args, '--root', root, '--host', hostFile], root, { RR_SIM_RAIL_DIR: simDir, ...o.env }, o);
+    // Health is read from fakes inside the workspace (absent unless a test makes them), never the machine's /sys or /dev/kmsg.
+    startProcess([CLI, ...args, '--root', root, '--host', hostFile], root,
+      { RR_SIM_RAIL_DIR: simDir, RR_SYSFS_ROOT: path.join(root, 'fake-sys'), RR_KMSG_FILE: path.join(root, 'fake-kmsg'), ...o.env }, o);
   const runArgs = (flow: string, margin: string, extra: string[], o: CliOptions) =>
     ['run', '--flow', flow, '--margin', margin, '--unit', 'SN1', ...(o.noYes ? [] : ['--yes']), ...extra];
   const runs = path.join(root, 'runs');

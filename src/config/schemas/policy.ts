@@ -29,12 +29,28 @@ export const policyBodySchema = {
   },
 } as const;
 
+/** `health` of the site policy: what hardware-health readings make of a sub-run (SPEC §5.3). */
+export const healthPolicySchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'What the hardware-health readings taken around every sub-run (EDAC memory-error counters, '
+    + 'machine-check and hardware-error lines of the kernel log) make of it. An uncorrected error always fails the sub-run.',
+  properties: {
+    corrected_errors: {
+      enum: ['record', 'marginal', 'fail'],
+      description: 'A new corrected memory error (EDAC ce_count) or hardware-error line in the kernel log during a sub-run: '
+        + '`record` keeps the delta and leaves the status alone, `marginal` (the default when absent) makes a passing sub-run marginal, '
+        + '`fail` fails it.',
+    },
+  },
+} as const;
+
 /** `policy/safety.yaml`: the site's hard electrical and run limits. */
 export const safetyPolicySchema = {
   ...policyBodySchema,
   $id: 'urn:road-runner:safety-policy',
   title: 'road_runner site safety policy',
-  properties: { ...policyBodySchema.properties, description: { type: 'string' } },
+  properties: { ...policyBodySchema.properties, description: { type: 'string' }, health: healthPolicySchema },
 } as const;
 
 /** `policy/profiles/*.yaml`: bounds for one kind of host, picked by matching lscpu/uname. */
