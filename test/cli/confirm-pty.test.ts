@@ -1,25 +1,12 @@
 // The confirmation question on a real terminal (a pseudo-terminal driven by python3): what
 // declining, Ctrl-C and yes do (SPEC §5.5). Declining exits 1 and Ctrl-C exits 130, both with
 // no run folder and no rail touched; "y" starts the run.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, REPO, createWorkspace, type TestWorkspace } from '../run/workspace.js';
+import { CLI, createWorkspace, type TestWorkspace } from '../run/workspace.js';
+import { answerOnTerminal, ptyAvailable, type Driven } from './ptyQuestion.js';
 
-const DRIVE = path.join(REPO, 'test/fixtures/pty/drive.py');
 const QUESTION = 'start the run?';
-
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-// python3 drives the pseudo-terminal; CI installs the system tools, so there it must be present.
-const python = hasPython();
-if (!python && process.env.REQUIRE_SYSTEM_TOOLS) throw new Error('python3 (with its pty module) is required to test the confirmation question');
+const python = ptyAvailable('the confirmation question');
 
 let ws: TestWorkspace | undefined;
 afterEach(() => {
@@ -27,15 +14,10 @@ afterEach(() => {
   ws = undefined;
 });
 
-interface Driven { code: number | null; signal: number | null; output: string; saw: boolean }
-
 function answer(keys: string): Driven {
   ws = createWorkspace({ flows: { ok: { steps: [{ id: 'p1', adapter: 'pass' }] } } });
   const argv = [process.execPath, CLI, 'run', '--flow', 'ok', '--margin', 'one', '--unit', 'SN1', '--root', ws.root, '--host', ws.hostFile];
-  const out = execFileSync('python3', [DRIVE, QUESTION, keys, '--', ...argv], {
-    cwd: ws.root, env: { ...process.env, RR_SIM_RAIL_DIR: ws.simDir, TERM: 'xterm' }, encoding: 'utf8', timeout: 90_000,
-  });
-  return JSON.parse(out) as Driven;
+  return answerOnTerminal(ws, QUESTION, keys, argv);
 }
 
 describe.skipIf(!python)('confirmation question on a terminal', { timeout: 120_000 }, () => {

@@ -1,25 +1,14 @@
 // `recover --clear` on a real terminal (a pseudo-terminal driven by python3): the operator is
 // asked to confirm the hardware is at nominal. Ctrl-C at the question exits 130 and "n" exits
 // 1, both with the journal kept and no actuator called; "y" clears it.
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, REPO, createWorkspace, readJson, type TestWorkspace } from '../run/workspace.js';
+import { CLI, createWorkspace, readJson, type TestWorkspace } from '../run/workspace.js';
+import { answerOnTerminal, ptyAvailable, type Driven } from './ptyQuestion.js';
 
-const DRIVE = path.join(REPO, 'test/fixtures/pty/drive.py');
 const QUESTION = 'clear the crash journal?';
-
-function hasPython(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import pty'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const python = hasPython();
-if (!python && process.env.REQUIRE_SYSTEM_TOOLS) throw new Error('python3 (with its pty module) is required to test the --clear question');
+const python = ptyAvailable('the --clear question');
 
 let ws: TestWorkspace | undefined;
 afterEach(() => {
@@ -36,12 +25,9 @@ async function workspaceWithJournal(): Promise<TestWorkspace> {
   return w;
 }
 
-function answer(w: TestWorkspace, keys: string): { code: number | null; output: string; saw: boolean } {
+function answer(w: TestWorkspace, keys: string): Driven {
   const argv = [process.execPath, CLI, 'recover', '--clear', '--root', w.root, '--host', w.hostFile];
-  const out = execFileSync('python3', [DRIVE, QUESTION, keys, '--', ...argv], {
-    cwd: w.root, env: { ...process.env, RR_SIM_RAIL_DIR: w.simDir, TERM: 'xterm' }, encoding: 'utf8', timeout: 90_000,
-  });
-  return JSON.parse(out) as { code: number | null; output: string; saw: boolean };
+  return answerOnTerminal(w, QUESTION, keys, argv);
 }
 
 describe.skipIf(!python)('recover --clear asks on a terminal', { timeout: 120_000 }, () => {
