@@ -73,8 +73,9 @@ describe('run: settle polling', () => {
     const set = events.find((e) => e.event === 'margin_set')!;
     expect(set).toMatchObject({ requested: 1050, read_back: 1100, ok: false });
     expect(set.error).toMatch(/^vcore_mv read back 1100 after setting 1050: off by 50, tolerance 2 \(not settled within settle.timeout_ms 400 ms, \d+ read-backs\)$/);
+    // It read back more than once (how many times fit in 400 ms depends on the host's load).
     const polls = Number(/(\d+) read-backs/.exec(set.error)![1]);
-    expect(polls).toBeGreaterThanOrEqual(3);
+    expect(polls).toBeGreaterThanOrEqual(2);
     expect(performance.now() - started).toBeGreaterThan(400);
     expect(events.find((e) => e.event === 'margin_restore')).toMatchObject({ requested: 1000, read_back: 1000, ok: true, reason: 'abort' });
     expect(ws.railState('vcore_mv')).toBe(1000);
