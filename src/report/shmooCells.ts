@@ -99,13 +99,14 @@ export function judgeShmoo(grid: ShmooGrid, boundary: BoundaryFile | null): Judg
     const byKey = new Map(boundary.columns.map((c) => [columnKey(c.axes), c]));
     for (const jp of judged) {
       if (jp.panel.offAxis) continue;
+      const byColumn = groupByColumn(jp.cells);
       jp.panel.cols.forEach((colText, c) => {
         const axes: Record<string, number> = { ...jp.panel.at };
         if (grid.xName !== null) axes[grid.xName] = Number(colText);
         const column = byKey.get(columnKey(axes)) ?? null;
         jp.columns[c] = column;
         if (column) {
-          inferCells(jp, c, column, boundary.direction);
+          inferCells(jp, c, byColumn.get(c) ?? [], column, boundary.direction);
           jp.edges.push(placeEdge(jp.panel, c, column.last_pass, column.first_fail, boundary.direction));
         }
       });
@@ -115,12 +116,23 @@ export function judgeShmoo(grid: ShmooGrid, boundary: BoundaryFile | null): Judg
   const direction = guessDirection(judged);
   for (const jp of judged) {
     if (jp.panel.offAxis) continue;
+    const byColumn = groupByColumn(jp.cells);
     jp.panel.cols.forEach((_, c) => {
-      const read = readColumnEdge(jp, c, direction);
+      const read = readColumnEdge(jp, byColumn.get(c) ?? [], direction);
       if (read) jp.edges.push(placeEdge(jp.panel, c, read.lastPass, read.firstFail, direction));
     });
   }
   return { panels: judged, direction, source: 'grid' };
+}
+
+function groupByColumn(cells: JudgedCell[]): Map<number, JudgedCell[]> {
+  const byColumn = new Map<number, JudgedCell[]>();
+  for (const cell of cells) {
+    const list = byColumn.get(cell.col);
+    if (list) list.push(cell);
+    else byColumn.set(cell.col, [cell]);
+  }
+  return byColumn;
 }
 
 function judgeCells(panel: GridPanel): JudgedCell[] {
@@ -133,9 +145,9 @@ function judgeCells(panel: GridPanel): JudgedCell[] {
 }
 
 // Untested cells on the safe side of the last pass are implied passes, those past the first fail implied fails.
-function inferCells(jp: JudgedPanel, col: number, column: BoundaryColumn, direction: 'down' | 'up'): void {
+function inferCells(jp: JudgedPanel, col: number, columnCells: JudgedCell[], column: BoundaryColumn, direction: 'down' | 'up'): void {
   const sign = direction === 'down' ? 1 : -1; // safer = larger value when searching down
-  const taken = new Map(jp.cells.filter((c) => c.col === col).map((c) => [c.row, c]));
+  const taken = new Map(columnCells.map((c) => [c.row, c]));
   jp.panel.rows.forEach((text, row) => {
     const value = Number(text);
     const cell = taken.get(row);
@@ -177,8 +189,8 @@ function guessDirection(panels: JudgedPanel[]): 'down' | 'up' {
 }
 
 // Walks a grid column from its safe end: the last pass before the first fail or flaky point.
-function readColumnEdge(jp: JudgedPanel, col: number, direction: 'down' | 'up'): { lastPass: number | null; firstFail: number | null } | null {
-  const byRow = new Map(jp.cells.filter((c) => c.col === col).map((c) => [c.row, c]));
+function readColumnEdge(jp: JudgedPanel, columnCells: JudgedCell[], direction: 'down' | 'up'): { lastPass: number | null; firstFail: number | null } | null {
+  const byRow = new Map(columnCells.map((c) => [c.row, c]));
   if (![...byRow.values()].some((c) => c.state !== 'untested')) return null;
   const rows = jp.panel.rows.map((_, i) => i);
   if (direction === 'down') rows.reverse();

@@ -55,6 +55,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
       legend: OUTCOMES.map((o) => ({ ...o, count: outcomeCounts.get(o.outcome) ?? 0 })),
       states: countStates(judged),
       edgeSource: judged.source,
+      hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),
       direction: judged.direction,
       boundary: describeBoundary(boundary),
       curves: boundary ? layoutCurves(judged.panels, grid.xName, boundary.rail) : [],
