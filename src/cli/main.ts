@@ -118,10 +118,10 @@ function buildParser(argv: string[]) {
     .command('report [run_id]', 'Re-render runs/<RUN_ID>/report.md and report.html from the saved records', (y) =>
       runIdOptions(y),
       lazy(() => import('./commands/report.js')))
-    .command('export [run_id]', 'Every step of a run as one table: csv, json or junit', (y) =>
+    .command('export [run_id]', 'Every step of a run as one table (csv, json, junit), or its boundary per column (boundary)', (y) =>
       runIdOptions(y)
-        .option('format', { choices: ['csv', 'json', 'junit'] as const, demandOption: true, describe: 'Output format' })
-        .option('out', { type: 'string', requiresArg: true, describe: 'Output file (default runs/<ID>/export.<csv|json|xml>); - for stdout' }),
+        .option('format', { choices: ['csv', 'json', 'junit', 'boundary'] as const, demandOption: true, describe: 'Output format (boundary: boundary.json as CSV, one row per column)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'Output file (default runs/<ID>/export.<csv|json|xml|boundary.csv>); - for stdout' }),
       lazy(() => import('./commands/export.js')))
     .command('rerun-last', 'Re-execute the most recent passed run from its inputs/ copies, same seed and unit', (y) =>
       y.option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })

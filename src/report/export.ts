@@ -1,5 +1,6 @@
 // `road_runner export`: every executed step of every sub-run of a run as one table (SPEC §6,
-// §9), written as CSV or a JSON array; or JUnit XML with every planned step. Streams in two
+// §9), written as CSV or a JSON array; or JUnit XML with every planned step; or (`boundary`)
+// the run's boundary.json as CSV, one row per searched column (boundaryExport.ts). Streams in two
 // passes over the run's event logs (and, for JUnit, one more over plan.json's sub-run lines),
 // so a run of 100,000 steps exports in bounded memory. Either run folder layout is read.
 
@@ -17,11 +18,11 @@ import { writeCsv, writeJson } from './tableWriters.js';
 import { writeJunit, type JunitContext } from './junitWriter.js';
 
 /** The export formats. */
-export type ExportFormat = 'csv' | 'json' | 'junit';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'junit'];
+export type ExportFormat = 'csv' | 'json' | 'junit' | 'boundary';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'junit', 'boundary'];
 
 /** File extension of each format's default output (`runs/<ID>/export.<ext>`). */
-export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', junit: 'xml' };
+export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', json: 'json', junit: 'xml', boundary: 'boundary.csv' };
 
 /** What an export wrote. */
 export interface ExportResult {
@@ -38,6 +39,10 @@ export interface ExportResult {
 export async function exportRun(root: string, runId: string, format: ExportFormat, out: Writable): Promise<ExportResult> {
   if (!EXPORT_FORMATS.includes(format)) {
     throw new UsageError(`unknown export format "${String(format)}"`, `use one of ${EXPORT_FORMATS.join(', ')}`);
+  }
+  if (format === 'boundary') {
+    const { exportBoundary } = await import('./boundaryExport.js');
+    return { ...(await exportBoundary(root, runId, out)), warnings: [] };
   }
   const dir = resolveRunFolder(root, runId);
   const head = await readRunHead(dir, runId);

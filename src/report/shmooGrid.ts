@@ -16,6 +16,10 @@ export interface ShmooPoint {
 /** One panel: rows (y values, ascending) × columns (x values, ascending). */
 export interface GridPanel {
   title: string | null;
+  /** The values of the further axes this panel holds (empty for the panel of off-axis points). */
+  at: Record<string, number>;
+  /** True for the last panel of sub-runs whose point is not on the swept axes. */
+  offAxis: boolean;
   cols: string[];
   rows: string[];
   /** Sub-runs by `row,col` (usually one per cell; repeated points share a cell). */
@@ -41,6 +45,8 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
   for (const combo of listCombinations(extra)) {
     panels.set(combo.key, {
       title: combo.title,
+      at: combo.at,
+      offAxis: false,
       cols: x ? x.values.map(String) : [''],
       rows: y ? y.values.map(String) : [''],
       cells: new Map(),
@@ -67,6 +73,8 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
   if (unplaced.length > 0) {
     kept.push({
       title: 'sub-runs whose point is not on the swept axes',
+      at: {},
+      offAxis: true,
       cols: unplaced.map(() => ''),
       rows: [''],
       cells: new Map(unplaced.map((p, i) => [`0,${i}`, [p]])),
@@ -80,10 +88,23 @@ function indexValues(axis: AxisView | null): Map<number, number> {
 }
 
 // Every combination of the further axes' values, in axis order (last varies fastest).
-function listCombinations(axes: AxisView[]): { key: string; title: string | null }[] {
-  let combos: { values: string[]; titles: string[] }[] = [{ values: [], titles: [] }];
+function listCombinations(axes: AxisView[]): { key: string; title: string | null; at: Record<string, number> }[] {
+  let combos: { values: string[]; titles: string[]; at: Record<string, number> }[] = [{ values: [], titles: [], at: {} }];
   for (const axis of axes) {
-    combos = combos.flatMap((c) => axis.values.map((v) => ({ values: [...c.values, String(v)], titles: [...c.titles, `${axis.name} = ${v}`] })));
+    combos = combos.flatMap((c) => axis.values.map((v) => ({
+      values: [...c.values, String(v)], titles: [...c.titles, `${axis.name} = ${v}`], at: { ...c.at, [axis.name]: v },
+    })));
   }
-  return combos.map((c) => ({ key: c.values.join('|'), title: c.titles.length > 0 ? c.titles.join(', ') : null }));
+  return combos.map((c) => ({ key: c.values.join('|'), title: c.titles.length > 0 ? c.titles.join(', ') : null, at: c.at }));
+}
+
+/**
+ * Puts the searched rail first (the vertical axis) and the boundary's column axes next, so
+ * each plotted column is one searched column; other axes keep their order. Unchanged when the
+ * rail is not swept.
+ */
+export function orderAxesForBoundary(axes: AxisView[], rail: string | null): AxisView[] {
+  const searched = axes.find((a) => a.name === rail);
+  if (!searched) return axes;
+  return [searched, ...axes.filter((a) => a !== searched)];
 }

@@ -1,23 +1,36 @@
-// Geometry of the SVG shmoo plot: pixel positions of cells, tick labels and axis titles for
-// each panel, computed here so the template only draws. Cell sizes shrink with the grid
-// (down to 6 px) and tick labels thin out so they never overlap.
+// Geometry of the SVG shmoo plot: pixel positions of cells, their marks, the boundary line,
+// tick labels and axis titles for each panel, computed here so the template only draws.
+// Every state has its own fill AND its own mark or pattern (never colour alone): large cells
+// carry a letter or "k/n", small cells a shape (× for fail, a dot for marginal, a split for
+// flaky, ! for error), inferred cells a hatch. Cells never shrink below 12 × 10 px; a large
+// grid scrolls instead, and tick labels thin out so they never overlap.
 
-import { glyphOf, type SubrunOutcome } from './outcome.js';
-import type { GridPanel, ShmooGrid, ShmooPoint } from './shmooGrid.js';
+import type { CellState, ColumnEdge, JudgedCell, JudgedPanel, JudgedShmoo } from './shmooCells.js';
+import type { ShmooPoint } from './shmooGrid.js';
 
-/** One sub-run's rectangle. */
+/** One point's cell, ready to draw. */
 export interface SvgCell {
-  id: string;
-  outcome: SubrunOutcome;
+  /** The first sub-run at the point (the link target), or null for inferred/unplanned cells. */
+  id: string | null;
+  state: CellState;
+  /** The worst recorded outcome at the point (`failed`, `timeout`, …), or the state for inferred cells. */
+  outcome: string;
+  href: string | null;
   x: number;
   y: number;
   w: number;
   h: number;
   title: string;
-  /** Letter drawn in the cell when it is large enough. */
-  glyph: string | null;
-  gx: number;
-  gy: number;
+  /** Shape drawn over the fill in small cells (an SVG path), or null. */
+  mark: string | null;
+  /** The flaky split: the failed half as a path, or null. */
+  split: string | null;
+  /** Centre dot (marginal in small cells), or null. */
+  dot: { cx: number; cy: number; r: number } | null;
+  /** Text drawn in large cells (`P`, `F`, `2/5`, …), or null. */
+  label: string | null;
+  lx: number;
+  ly: number;
 }
 
 /** A piece of text placed on the plot. */
@@ -37,61 +50,53 @@ export interface SvgPanel {
   frame: { x: number; y: number; w: number; h: number };
   cells: SvgCell[];
   labels: SvgText[];
+  /** The boundary line where it lies inside the lattice (solid), and where a column never failed or never passed (dashed). */
+  boundary: { solid: string; atEnd: string } | null;
 }
 
 const CHAR_PX = 7;
 const TOP = 8;
+const MIN_W = 12;
+const MIN_H = 10;
+const LETTERS: Partial<Record<CellState, string>> = { pass: 'P', marginal: 'M', fail: 'F', error: 'E' };
 
-/** Lays out every panel of a logical shmoo. */
-export function layoutShmoo(grid: ShmooGrid): SvgPanel[] {
-  return grid.panels.map((panel) => layoutPanel(panel, grid.xName, grid.yName));
+/** The anchor of a sub-run's row in report.html. */
+export function subrunAnchor(id: string): string {
+  return `subrun-${id}`;
 }
 
-function layoutPanel(panel: GridPanel, xName: string | null, yName: string | null): SvgPanel {
+/** Lays out every panel of a judged shmoo. */
+export function layoutShmoo(judged: JudgedShmoo, xName: string | null, yName: string | null): SvgPanel[] {
+  return judged.panels.map((jp) => layoutPanel(jp, xName, yName));
+}
+
+function layoutPanel(jp: JudgedPanel, xName: string | null, yName: string | null): SvgPanel {
+  const { panel } = jp;
   const ncols = panel.cols.length;
   const nrows = panel.rows.length;
-  const cw = clamp(Math.floor(560 / ncols), 6, 44);
-  const ch = clamp(Math.floor(360 / nrows), 6, 28);
+  const cw = clamp(Math.floor(640 / ncols), MIN_W, 48);
+  const ch = clamp(Math.floor(420 / nrows), MIN_H, 30);
   const yLabelChars = Math.max(0, ...panel.rows.map((r) => r.length));
   const left = (yName ? 22 : 6) + yLabelChars * CHAR_PX + 6;
   const plotH = nrows * ch;
-  const bottom = (xName ? 40 : 10);
+  const bottom = xName ? 40 : 10;
   const labels: SvgText[] = [];
   const xLabelChars = Math.max(1, ...panel.cols.map((c) => c.length));
-  const xStep = Math.ceil((xLabelChars * CHAR_PX + 6) / cw);
+  const xStep = niceStep(Math.ceil((xLabelChars * CHAR_PX + 6) / cw));
   panel.cols.forEach((text, c) => {
-    if (text !== '' && c % xStep === 0) {
-      labels.push({ x: left + c * cw + cw / 2, y: TOP + plotH + 14, text, anchor: 'middle', transform: null });
-    }
+    if (text !== '' && c % xStep === 0) labels.push({ x: left + c * cw + cw / 2, y: TOP + plotH + 14, text, anchor: 'middle', transform: null });
   });
-  const yStep = Math.ceil(13 / ch);
+  const yStep = niceStep(Math.ceil(13 / ch));
   panel.rows.forEach((text, r) => {
-    const drawn = nrows - 1 - r;
-    if (text !== '' && r % yStep === 0) {
-      labels.push({ x: left - 5, y: TOP + drawn * ch + ch / 2 + 4, text, anchor: 'end', transform: null });
-    }
+    if (text !== '' && r % yStep === 0) labels.push({ x: left - 5, y: TOP + (nrows - 1 - r) * ch + ch / 2 + 4, text, anchor: 'end', transform: null });
   });
   if (xName) labels.push({ x: left + (ncols * cw) / 2, y: TOP + plotH + 32, text: xName, anchor: 'middle', transform: null });
   if (yName) {
     const cy = TOP + plotH / 2;
     labels.push({ x: 12, y: cy, text: yName, anchor: 'middle', transform: `rotate(-90 12 ${cy})` });
   }
-  const cells: SvgCell[] = [];
-  for (const [key, points] of panel.cells) {
-    const [r, c] = key.split(',').map(Number) as [number, number];
-    const drawn = nrows - 1 - r;
-    const w = (cw - 1) / points.length;
-    points.forEach((p, i) => {
-      const x = left + c * cw + i * w;
-      const y = TOP + drawn * ch;
-      const big = points.length === 1 && cw >= 16 && ch >= 14;
-      cells.push({
-        id: p.id, outcome: p.outcome, x: round(x), y, w: round(w), h: ch - 1, title: describeCell(p),
-        glyph: big ? glyphOf(p.outcome) : null, gx: round(x + w / 2), gy: y + ch / 2 + 4,
-      });
-    });
-  }
-  cells.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const cells = jp.cells.map((cell) => drawCell(cell, left + cell.col * cw, TOP + (nrows - 1 - cell.row) * ch, cw - 1, ch - 1));
+  cells.sort((a, b) => a.y - b.y || a.x - b.x);
   return {
     title: panel.title,
     width: left + ncols * cw + 12,
@@ -99,19 +104,91 @@ function layoutPanel(panel: GridPanel, xName: string | null, yName: string | nul
     frame: { x: left - 1, y: TOP - 1, w: ncols * cw + 1, h: plotH + 1 },
     cells,
     labels,
+    boundary: jp.edges.length > 0 ? traceBoundary(jp.edges, left, cw, (edge) => TOP + (nrows - edge) * ch) : null,
   };
 }
 
-/** The hover text of a cell: sub-run id, outcome, and its point. */
-export function describeCell(p: ShmooPoint): string {
-  const where = Object.entries(p.point).map(([k, v]) => `${k}=${v}`).join(', ');
-  return `${p.id}: ${p.outcome}${where ? ` (${where})` : ''}`;
+function drawCell(cell: JudgedCell, x: number, y: number, w: number, h: number): SvgCell {
+  const first = cell.points[0] ?? null;
+  const tested = cell.points.some((p) => p.outcome !== 'planned');
+  const big = w >= 22 && h >= 16;
+  const cx = x + w / 2;
+  const cy = y + h / 2;
+  let label: string | null = null;
+  let mark: string | null = null;
+  let dot: SvgCell['dot'] = null;
+  let split: string | null = null;
+  if (cell.state === 'flaky') {
+    split = `M${r2(x)} ${r2(y)}L${r2(x)} ${r2(y + h)}L${r2(x + w)} ${r2(y + h)}Z`;
+    if (w >= 26 && h >= 14) label = `${cell.fails}/${cell.passes + cell.fails}`;
+  } else if (big && LETTERS[cell.state]) {
+    label = LETTERS[cell.state]!;
+  } else if (cell.state === 'fail') {
+    const dx = w * 0.28;
+    const dy = h * 0.25;
+    mark = `M${r2(cx - dx)} ${r2(cy - dy)}L${r2(cx + dx)} ${r2(cy + dy)}M${r2(cx - dx)} ${r2(cy + dy)}L${r2(cx + dx)} ${r2(cy - dy)}`;
+  } else if (cell.state === 'marginal') {
+    dot = { cx: r2(cx), cy: r2(cy), r: r2(Math.min(w, h) * 0.2) };
+  } else if (cell.state === 'error') {
+    mark = `M${r2(cx)} ${r2(y + h * 0.18)}L${r2(cx)} ${r2(y + h * 0.58)}M${r2(cx)} ${r2(y + h * 0.78)}L${r2(cx)} ${r2(y + h * 0.8)}`;
+  }
+  return {
+    id: first?.id ?? null,
+    state: cell.state,
+    outcome: first ? worstOutcome(cell.points) : cell.state,
+    href: tested && first ? `#${subrunAnchor(first.id)}` : null,
+    x: r2(x), y: r2(y), w: r2(w), h: r2(h),
+    title: describeCell(cell),
+    mark, split, dot, label, lx: r2(cx), ly: r2(cy + 4),
+  };
+}
+
+const OUTCOME_RANK = ['planned', 'passed', 'marginal', 'interrupted', 'aborted', 'error', 'failed', 'timeout', 'crashed'];
+
+function worstOutcome(points: ShmooPoint[]): string {
+  return points.reduce((w, p) => (OUTCOME_RANK.indexOf(p.outcome) > OUTCOME_RANK.indexOf(w) ? p.outcome : w), points[0]!.outcome as string);
+}
+
+/** The hover text of a cell: its point, its verdict, and the sub-runs that ran it. */
+export function describeCell(cell: Pick<JudgedCell, 'state' | 'points' | 'passes' | 'fails'>): string {
+  const first = cell.points[0];
+  const where = first ? Object.entries(first.point).map(([k, v]) => `${k}=${v}`).join(', ') : '';
+  const verdict = cell.state === 'flaky' ? `flaky: failed ${cell.fails} of ${cell.passes + cell.fails}` : cell.state.replace('-', ' ');
+  const shown = cell.points.slice(0, 6).map((p) => `${p.id}: ${p.outcome}`);
+  if (cell.points.length > shown.length) shown.push(`… ${cell.points.length - shown.length} more`);
+  return [where ? `${where} — ${verdict}` : verdict, ...shown].join('\n');
+}
+
+// One horizontal segment per column at its edge; neighbouring columns are joined by a vertical step.
+function traceBoundary(edges: ColumnEdge[], left: number, cw: number, yOf: (edge: number) => number): { solid: string; atEnd: string } {
+  const sorted = [...edges].sort((a, b) => a.col - b.col);
+  let solid = '';
+  let atEnd = '';
+  sorted.forEach((e, i) => {
+    const x0 = left + e.col * cw - (i > 0 && sorted[i - 1]!.col === e.col - 1 ? 0 : 0.5);
+    const y = r2(yOf(e.edge) - 0.5);
+    const segment = `M${r2(x0)} ${y}H${r2(left + (e.col + 1) * cw - 0.5)}`;
+    if (e.atEnd) atEnd += segment;
+    else solid += segment;
+    const next = sorted[i + 1];
+    if (next && next.col === e.col + 1 && !e.atEnd && !next.atEnd && next.edge !== e.edge) {
+      solid += `V${r2(yOf(next.edge) - 0.5)}`;
+    }
+  });
+  return { solid, atEnd };
+}
+
+// Label steps of 1, 2, 4, 5, 10, 20, … so thinned labels land on round positions.
+function niceStep(n: number): number {
+  if (n <= 1) return 1;
+  for (const s of [2, 4, 5, 8, 10]) if (n <= s) return s;
+  return Math.ceil(n / 10) * 10;
 }
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, n));
 }
 
-function round(n: number): number {
+function r2(n: number): number {
   return Math.round(n * 100) / 100;
 }

@@ -9,9 +9,13 @@ import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayou
 import { formatDuration, formatPairs, showValue } from './format.js';
 import { classifySubrun, OUTCOMES, type SubrunOutcome } from './outcome.js';
 import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords } from './runData.js';
-import { placeSubruns, type ShmooPoint } from './shmooGrid.js';
-import { layoutShmoo } from './shmooSvg.js';
+import { orderAxesForBoundary, placeSubruns, type ShmooPoint } from './shmooGrid.js';
+import { CELL_STATES, judgeShmoo, type CellState, type JudgedShmoo } from './shmooCells.js';
+import { layoutShmoo, subrunAnchor } from './shmooSvg.js';
+import { layoutCurves } from './shmooCurve.js';
 import { drawShmooText } from './shmooText.js';
+import { readBoundary } from '../records/boundaryRead.js';
+import type { BoundaryFile } from '../search/types.js';
 import type { StepRow, StepScan } from './stepScan.js';
 import { summarizeSysinfo } from './sysinfoView.js';
 import { readTail, type LogTail } from './tail.js';
@@ -25,9 +29,13 @@ type Pair = { label: string; value: string };
 export async function buildReportView(root: string, records: RunRecords, scan: StepScan) {
   const { summary, plan } = records;
   const entries = listSubrunEntries(records);
-  const axes = listAxisViews(plan, entries);
+  const boundaryRead = readBoundary(records.dir, records.runId);
+  if (boundaryRead.kind === 'damaged') records.issues.warnings.push(boundaryRead.problem);
+  const boundary = boundaryRead.kind === 'found' ? boundaryRead.boundary : null;
+  const axes = orderAxesForBoundary(listAxisViews(plan, entries), boundary?.rail ?? null);
   const points: ShmooPoint[] = entries.map((s) => ({ id: s.id, point: s.point, outcome: classifySubrun(s.status, scan.bySubrun.get(s.id)?.worst ?? null) }));
   const grid = placeSubruns(axes, points);
+  const judged = judgeShmoo(grid, boundary);
   const outcomeCounts = new Map<SubrunOutcome, number>();
   for (const p of points) outcomeCounts.set(p.outcome, (outcomeCounts.get(p.outcome) ?? 0) + 1);
   const troubled = entries.filter((s) => s.status !== 'passed' && s.status !== 'planned' && s.status !== undefined).map((s) => s.id);
@@ -43,15 +51,21 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
     shmoo: {
       kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
-      axes, svgPanels: layoutShmoo(grid), textPanels: drawShmooText(grid), cellCount: points.length,
+      axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
       legend: OUTCOMES.map((o) => ({ ...o, count: outcomeCounts.get(o.outcome) ?? 0 })),
+      states: countStates(judged),
+      edgeSource: judged.source,
+      hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),
+      direction: judged.direction,
+      boundary: describeBoundary(boundary),
+      curves: boundary ? layoutCurves(judged.panels, grid.xName, boundary.rail) : [],
     },
     subruns: {
       total: entries.length,
       rows: entries.slice(0, REPORT_LIMITS.subruns).map((s, i) => {
         const steps = scan.bySubrun.get(s.id);
         return {
-          id: s.id, index: s.index, outcome: points[i]!.outcome, status: s.status ?? 'unknown',
+          id: s.id, anchor: subrunAnchor(s.id), index: s.index, outcome: points[i]!.outcome, status: s.status ?? 'unknown',
           point: formatPairs(s.point), margins: formatPairs(s.margins), steps: steps?.steps ?? 0,
           duration: formatDuration(steps?.duration_ms), reason: reasons.get(s.id) ?? '',
         };
@@ -63,6 +77,29 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     sysinfo: summarizeSysinfo(records.sysinfo),
     inputs: summary?.inputs ?? plan?.inputs ?? [],
     limits: REPORT_LIMITS,
+  };
+}
+
+// Cells per state, in legend order; the states that do not occur are listed with 0.
+function countStates(judged: JudgedShmoo): { state: CellState; label: string; char: string; count: number }[] {
+  const counts = new Map<CellState, number>();
+  for (const jp of judged.panels) for (const c of jp.cells) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  return CELL_STATES.map((s) => ({ ...s, count: counts.get(s.state) ?? 0 }));
+}
+
+// boundary.json as a table: one row per column.
+function describeBoundary(b: BoundaryFile | null) {
+  if (!b) return null;
+  const show = (v: number | null) => (v === null ? 'never passed' : String(v));
+  return {
+    rail: b.rail, direction: b.direction, strategy: b.strategy, resolution: b.resolution, guardBand: b.guard_band,
+    what: b.direction === 'down' ? `lowest passing ${b.rail} (Vmin)` : `highest passing ${b.rail} (Fmax)`,
+    columns: b.columns.map((c) => ({
+      axes: formatPairs(c.axes) || '(single column)', raw: show(c.raw), confirmed: show(c.confirmed), guardBanded: show(c.guard_banded),
+      lastPass: showValue(c.last_pass), firstFail: showValue(c.first_fail), probes: c.probes,
+      flaky: c.points.filter((p) => p.verdict === 'flaky').map((p) => `${p.value} (failed ${p.fails} of ${p.passes + p.fails})`).join(', '),
+      holes: c.holes.join(', '),
+    })),
   };
 }
 

@@ -14,6 +14,7 @@ import { formatPoint, keyPoints } from './pointKey.js';
 import { readSubrunSummary } from './recordRead.js';
 import { loadRunPoints, type PointOutcome, type RunSide } from './runPoints.js';
 import { compareSteps, type StepChange, type StepLike } from './stepMatch.js';
+import { diffBoundaries, type BoundaryDiff } from './boundaryDiff.js';
 
 /** A point whose sub-run outcome differs between the runs. */
 export interface PointChange {
@@ -61,6 +62,8 @@ export interface RunDiff {
   step_changes: StepStatusChange[];
   metric_deltas: MetricDelta[];
   metric_summary: MetricSummary[];
+  /** How far each column's boundary moved, when both runs have boundary.json; null otherwise. */
+  boundary: BoundaryDiff | null;
   warnings: string[];
 }
 
@@ -114,8 +117,10 @@ export async function diffRuns(root: string, idA: string, idB: string): Promise<
     step_changes: [],
     metric_deltas: [],
     metric_summary: [],
+    boundary: null,
     warnings,
   };
+  diff.boundary = diffBoundaries(runA.side, runB.side, warnings);
   const labels = new Map<string, string>(); // one string per distinct step label, however many sub-runs
   const intern = (s: string) => labels.get(s) ?? (labels.set(s, s), s);
   const pairs = matched.pairs.map((p) => comparePair(runA.side.dir, runB.side.dir, p, diff, intern));

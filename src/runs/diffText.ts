@@ -2,6 +2,7 @@
 
 import type { RunDiff } from './diff.js';
 import type { RunSide } from './runPoints.js';
+import type { ValueMove } from './boundaryDiff.js';
 import { formatNumber, formatPercent, formatSigned, formatTime, plural } from './text.js';
 
 const STATUS_ORDER = ['passed', 'marginal', 'failed', 'interrupted', 'crashed', 'aborted', 'planned'];
@@ -47,6 +48,7 @@ export function renderDiff(d: RunDiff): string[] {
       lines.push(`  ${x.point} / ${x.step} ${x.metric}: ${formatNumber(x.a)} → ${formatNumber(x.b)} (${formatSigned(x.delta)}, ${formatPercent(x.percent)})`);
     }
   }
+  lines.push(...describeBoundaryMoves(d));
   if (d.warnings.length > 0) {
     lines.push('', 'warnings:');
     for (const w of d.warnings) lines.push(`  ${w}`);
@@ -64,6 +66,24 @@ export function describeUnchanged(d: Pick<RunDiff, 'unchanged'>): string {
     .sort(([x], [y]) => rank(x) - rank(y) || (x < y ? -1 : 1))
     .map(([status, n]) => `${n} ${status}`);
   return `${plural(d.unchanged.count, 'point')} unchanged${parts.length ? ` (${parts.join(', ')})` : ''}`;
+}
+
+// One line per shared column: confirmed and guard-banded boundary in A → B, the move and its side.
+function describeBoundaryMoves(d: RunDiff): string[] {
+  const b = d.boundary;
+  if (!b) return [];
+  const what = b.direction === 'down' ? `Vmin (lowest passing ${b.rail})` : `Fmax (highest passing ${b.rail})`;
+  const safe = b.direction === 'down' ? 'up' : 'down';
+  const lines = ['', `boundary: ${what} per column, B − A in ${b.rail} units (the safe side is ${safe}: a move there loses margin):`];
+  const show = (v: number | null) => (v === null ? 'never passed' : formatNumber(v));
+  const move = (m: ValueMove) => (m.delta === null ? 'not comparable' : m.toward === 'none' ? 'unchanged' : `${formatSigned(m.delta)} toward ${m.toward === 'safe' ? 'safe side (less margin)' : 'far side (more margin)'}`);
+  for (const c of b.columns) {
+    lines.push(`  ${c.key || '(single column)'}: confirmed ${show(c.confirmed.a)} → ${show(c.confirmed.b)} (${move(c.confirmed)}), guard-banded ${show(c.guard_banded.a)} → ${show(c.guard_banded.b)} (${move(c.guard_banded)})`);
+  }
+  if (b.columns.length === 0) lines.push('  no column in common');
+  if (b.only_in_a.length > 0) lines.push(`  columns only in A: ${b.only_in_a.join('; ')}`);
+  if (b.only_in_b.length > 0) lines.push(`  columns only in B: ${b.only_in_b.join('; ')}`);
+  return lines;
 }
 
 function describeSide(label: string, s: RunSide): string {

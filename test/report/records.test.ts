@@ -64,7 +64,7 @@ describe('damaged or incomplete runs', () => {
     expect(r.problems.join('\n')).toMatch(/summary of run .* is not valid JSON: .*summary\.json:\d+:\d+.*recover/);
     const html = await readFile(r.html, 'utf8');
     expect(html.match(/class="shmoo-cell /g)?.length).toBe(2);
-    expect(html).toContain('class="shmoo-cell o-failed"');
+    expect(html).toContain('data-outcome="failed"');
   });
 
   test('neither summary nor plan: exit 2, nothing to report', async () => {

@@ -1,5 +1,6 @@
-// The shmoo in report.html and report.md: one cell per sub-run, coloured by outcome, for a
-// grid, a zip (one-axis strip), a three-axis sweep (panels) and nothing swept (one cell).
+// The shmoo in report.html and report.md: one cell per point, with its state (colour and
+// mark) and its recorded outcome, for a grid, a zip (one-axis strip), a three-axis sweep
+// (panels) and nothing swept (one cell).
 
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -15,7 +16,7 @@ afterEach(async () => {
 });
 
 function countCells(html: string, outcome?: string): number {
-  const re = outcome ? new RegExp(`class="shmoo-cell o-${outcome}"`, 'g') : /class="shmoo-cell /g;
+  const re = outcome ? new RegExp(`data-outcome="${outcome}"`, 'g') : /class="shmoo-cell /g;
   return html.match(re)?.length ?? 0;
 }
 
@@ -52,12 +53,15 @@ describe('shmoo', () => {
     for (const [outcome, n] of Object.entries(expected)) expect(countCells(html, outcome), outcome).toBe(n);
     for (const label of ['vcore_mv', 'freq_mhz', '>900<', '>1000<', '>2000<', '>2800<']) expect(html).toContain(label);
     expect(html).toContain(`data-subrun="${RUN_ID}-s03"`);
-    expect(html).toMatch(new RegExp(`<title>${RUN_ID}-s02: timeout \\(vcore_mv=900, freq_mhz=2800\\)</title>`));
-    // Text grid: highest voltage on top, one glyph per sub-run.
+    expect(html).toMatch(new RegExp(`<title>vcore_mv=900, freq_mhz=2800 — fail\n${RUN_ID}-s02: timeout</title>`));
+    // States: timeout and crashed are fails of their point; error, interrupted and aborted could not judge it.
+    const states = { pass: 2, fail: 3, error: 3, untested: 1 };
+    for (const [state, n] of Object.entries(states)) expect(html.match(new RegExp(`class="shmoo-cell st-${state}"`, 'g'))?.length ?? 0, state).toBe(n);
+    // Text grid: highest voltage on top, one character per point.
     const grid = md.slice(md.indexOf('<pre>'), md.indexOf('</pre>'));
-    expect(grid).toMatch(/1000 \| +A +· +P *\n/);
-    expect(grid).toMatch(/ 950 \| +E +C +I *\n/);
-    expect(grid).toMatch(/ 900 \| +P +F +T *\n/);
+    expect(grid).toMatch(/1000 \| +E +· +P *\n/);
+    expect(grid).toMatch(/ 950 \| +E +F +E *\n/);
+    expect(grid).toMatch(/ 900 \| +P +F +F *\n/);
   });
 
   test('zip of one axis: a strip of cells', async () => {
@@ -69,7 +73,7 @@ describe('shmoo', () => {
     expect(countCells(html, 'failed')).toBe(1);
     expect(countPanels(html)).toBe(1);
     // All cells in one row: same y.
-    const ys = new Set([...html.matchAll(/class="shmoo-cell [^>]*><title>[^<]*<\/title><rect x="[^"]*" y="([^"]*)"/g)].map((m) => m[1]));
+    const ys = new Set([...html.matchAll(/class="shmoo-cell [^>]*><title>[^<]*<\/title><rect class="bg" x="[^"]*" y="([^"]*)"/g)].map((m) => m[1]));
     expect(ys.size).toBe(1);
     expect(md).toMatch(/\| +F +P +P +P/);
   });

@@ -100,7 +100,7 @@ describe('run: hardware health per sub-run', () => {
     expect(md).toContain('| sub-runs | passed 1 · marginal 1 |');
     expect(md).toContain('1 new corrected memory error(s) (mc0 +1)');
     const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
-    expect(html).toMatch(/<g class="shmoo-cell o-marginal" data-subrun="[^"]+" data-outcome="marginal">/);
+    expect(html).toMatch(/<g class="shmoo-cell st-marginal" data-state="marginal" data-outcome="marginal" data-subrun="[^"]+">/);
     expect(html).toContain('>M</text>');
 
     const csv = await ws.cli(['export', 'latest', '--format', 'csv', '--out', '-']);

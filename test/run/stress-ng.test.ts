@@ -71,7 +71,7 @@ describe.skipIf(skipWithout('stress-ng'))('run: stress-ng through the shipped ad
     expect(summary.counts).toMatchObject({ error: 1, failed: 0, passed: 0 });
     // The shmoo shows the point as an error, not as a hardware failure.
     const report = readFileSync(path.join(ws.onlyRun(), 'report.md'), 'utf8');
-    expect(report).toContain('`E` error (a step could not run) (1)');
-    expect(report).toContain('`F` failed (0)');
+    expect(report).toContain('`E` error (could not judge: step error, aborted, interrupted) (1)');
+    expect(report).toContain('`F` fail (failed, timed out or crashed) (0)');
   });
 });

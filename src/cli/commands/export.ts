@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { createTerminalSafeStream } from '../terminalText.js';
 import { requireRunId } from '../runRef.js';
 
-/** `road_runner export RUN_ID|latest --format csv|json|junit [--out FILE|-]`: every step as one table. */
+/** `road_runner export RUN_ID|latest --format csv|json|junit|boundary [--out FILE|-]`: every step as one table, or the boundary per column. */
 export default async function exportCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const { exportRun, EXPORT_EXTENSIONS, EXPORT_FORMATS } = await import('../../report/export.js');
   const { resolveRunFolder } = await import('../../report/runFolder.js');
