@@ -5,19 +5,6 @@ import type { RunStatus, StepStatus } from '../records/recordTypes.js';
 /** What a shmoo cell shows for one sub-run. */
 export type SubrunOutcome = 'passed' | 'marginal' | 'failed' | 'timeout' | 'error' | 'crashed' | 'interrupted' | 'aborted' | 'planned';
 
-/** Every outcome in legend order, with its label and the glyph drawn in large cells. */
-export const OUTCOMES: readonly { outcome: SubrunOutcome; label: string; glyph: string }[] = [
-  { outcome: 'passed', label: 'passed', glyph: 'P' },
-  { outcome: 'marginal', label: 'marginal (steps passed; e.g. new corrected memory errors)', glyph: 'M' },
-  { outcome: 'failed', label: 'failed', glyph: 'F' },
-  { outcome: 'timeout', label: 'timeout (worst step timed out)', glyph: 'T' },
-  { outcome: 'error', label: 'error (a step could not run)', glyph: 'E' },
-  { outcome: 'crashed', label: 'crashed', glyph: 'C' },
-  { outcome: 'interrupted', label: 'interrupted', glyph: 'I' },
-  { outcome: 'aborted', label: 'aborted', glyph: 'A' },
-  { outcome: 'planned', label: 'not run (planned)', glyph: '·' },
-];
-
 /** A step status as recorded by step_end, or a start without an end (counted as interrupted). */
 export type EndedStepStatus = Exclude<StepStatus, 'skipped'>;
 
@@ -52,9 +39,4 @@ export function classifySubrun(status: RunStatus | undefined, worst: EndedStepSt
       if (worst === null) return 'planned';
       return worst;
   }
-}
-
-/** The glyph of an outcome. */
-export function glyphOf(outcome: SubrunOutcome): string {
-  return OUTCOMES.find((o) => o.outcome === outcome)?.glyph ?? '?';
 }

@@ -7,7 +7,7 @@ import { RUN_STATUSES, type RunSummary } from '../records/recordTypes.js';
 import { assertSubrunOf, runDir } from '../records/layout.js';
 import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { formatDuration, formatPairs, showValue } from './format.js';
-import { classifySubrun, OUTCOMES, type SubrunOutcome } from './outcome.js';
+import { classifySubrun } from './outcome.js';
 import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords } from './runData.js';
 import { orderAxesForBoundary, placeSubruns, type ShmooPoint } from './shmooGrid.js';
 import { CELL_STATES, judgeShmoo, type CellState, type JudgedShmoo } from './shmooCells.js';
@@ -36,8 +36,6 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
   const points: ShmooPoint[] = entries.map((s) => ({ id: s.id, point: s.point, outcome: classifySubrun(s.status, scan.bySubrun.get(s.id)?.worst ?? null) }));
   const grid = placeSubruns(axes, points);
   const judged = judgeShmoo(grid, boundary);
-  const outcomeCounts = new Map<SubrunOutcome, number>();
-  for (const p of points) outcomeCounts.set(p.outcome, (outcomeCounts.get(p.outcome) ?? 0) + 1);
   const troubled = entries.filter((s) => s.status !== 'passed' && s.status !== 'planned' && s.status !== undefined).map((s) => s.id);
   const reasons = readSubrunReasons(root, records.runId, troubled, REPORT_LIMITS.failures);
   return {
@@ -52,7 +50,6 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     shmoo: {
       kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
       axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
-      legend: OUTCOMES.map((o) => ({ ...o, count: outcomeCounts.get(o.outcome) ?? 0 })),
       states: countStates(judged),
       edgeSource: judged.source,
       hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),
