@@ -8,7 +8,7 @@ export type SubrunOutcome = 'passed' | 'marginal' | 'failed' | 'timeout' | 'erro
 /** Every outcome in legend order, with its label and the glyph drawn in large cells. */
 export const OUTCOMES: readonly { outcome: SubrunOutcome; label: string; glyph: string }[] = [
   { outcome: 'passed', label: 'passed', glyph: 'P' },
-  { outcome: 'marginal', label: 'marginal (steps passed; e.g. new corrected memory errors)', glyph: 'M' },
+  { outcome: 'marginal', label: 'marginal (steps passed; a metric in its marginal band, or new corrected memory errors)', glyph: 'M' },
   { outcome: 'failed', label: 'failed', glyph: 'F' },
   { outcome: 'timeout', label: 'timeout (worst step timed out)', glyph: 'T' },
   { outcome: 'error', label: 'error (a step could not run)', glyph: 'E' },

@@ -37,7 +37,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     host: describeHost(summary),
     profile: { name: summary?.profile ?? plan?.profile ?? null, reasons: summary?.profile_reasons ?? plan?.profile_reasons ?? [] },
     bounds: describeBounds(summary?.bounds ?? plan?.bounds ?? null),
-    stepCounts: Object.entries(summary?.counts ?? scan.counts).map(([status, count]) => ({ status, count: Number(count) })),
+    stepCounts: describeStepCounts(summary?.counts ?? { ...scan.counts, marginal: scan.marginal }),
     subrunCounts: tallySubruns(entries),
     health: describeHealth(summary),
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
@@ -137,11 +137,20 @@ function describeBounds(bounds: RunSummary['bounds'] | null) {
   return { rails: rows(bounds.rails), params: rows(bounds.params), limits, requireAll: bounds.require_bounds_for_all_rails };
 }
 
+// Step counts as the tables show them; `marginal` (a part of passed) only when some step was, so older runs read as before.
+function describeStepCounts(counts: object): { status: string; count: number }[] {
+  return Object.entries(counts)
+    .filter(([status, count]) => status !== 'marginal' || Number(count) > 0)
+    .map(([status, count]) => ({ status: status === 'marginal' ? 'marginal (of passed)' : status, count: Number(count) }));
+}
+
 function describeStep(row: StepRow) {
   return {
     subrun_id: row.subrun_id, index: row.index, step_id: row.step_id, adapter: row.adapter, status: row.status,
+    /** `passed` or `passed (marginal)`, as the tables print it; `outcome` is the CSS class / legend key. */
+    label: row.marginal ? `${row.status} (marginal)` : row.status, outcome: row.marginal ? 'marginal' : row.status, marginal: row.marginal,
     exit_code: showValue(row.exit_code), signal: row.signal ?? '', duration: formatDuration(row.duration_ms),
-    metrics: formatPairs(row.metrics), error: row.error ?? '',
+    metrics: formatPairs(row.metrics), error: row.error ?? row.marginal_reason ?? '',
   };
 }
 
