@@ -77,4 +77,6 @@ export interface Plan {
   axes: PlannedAxis[];
   inputs: PlanInput[];
   subruns: PlannedSubrun[];
+  /** Set by `rerun RUN_ID --only …`: the run whose points this one repeats, and which outcomes were picked. */
+  rerun_of?: { run_id: string; only: string[] };
 }

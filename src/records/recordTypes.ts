@@ -291,6 +291,8 @@ export interface RunSummary {
   boot_id?: string | null;
   /** Set when the run crashed and its journal was settled by recovery: how, when, by whom. */
   recovery?: RunRecovery;
+  /** A run made by `rerun RUN_ID --only …`: the run whose points it repeats, and which outcomes were picked (as in plan.json). */
+  rerun_of?: { run_id: string; only: string[] };
 }
 
 /** All-zero counts. */

@@ -69,7 +69,7 @@ describe('run: hardware health per sub-run', () => {
     const s = readJson(path.join(dir, 'summary.json'));
     expect(s.status).toBe('marginal');
     expect(s.exit_code).toBe(5);
-    expect(s.counts).toEqual({ passed: 2, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(s.counts).toEqual({ passed: 2, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
     expect(s.subrun_counts).toMatchObject({ passed: 1, marginal: 1, failed: 0 });
     expect(s.reason).toMatch(/1 of 2 sub-runs marginal/);
     const low = s.subruns.find((x: any) => x.margins.vcore_mv === 900);
