@@ -130,7 +130,7 @@ function buildParser(argv: string[]) {
       lazy(() => import('./commands/rerunLast.js')))
     .command('rerun [run_id]', 'Run again only the failed, marginal, flaky or crashed points of a run, with their original seeds (docs/limits-and-reruns.md)', (y) =>
       runIdOptions(y)
-        .option('only', { type: 'string', array: true, requiresArg: true, demandOption: true, describe: 'What to run again: failed, marginal, flaky, crashed (repeat, or comma-separate)' })
+        .option('only', { type: 'string', array: true, requiresArg: true, demandOption: true, describe: 'What to run again: failed, marginal, flaky, crashed; several as --only failed,marginal' })
         .option('unit', { type: 'string', requiresArg: true, describe: 'Serial number of the unit (default: the run\'s own)' })
         .option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })

@@ -88,7 +88,16 @@ function describeRun({ runId, summary, plan }: RunRecords) {
     reason: summary?.reason ?? null,
     version: summary?.versions?.road_runner ?? null,
     versions,
+    rerunOf: describeRerunOf(summary?.rerun_of ?? plan?.rerun_of),
   };
+}
+
+// `rerun_of` of a rerun, as the header says it; null for any other run (or a damaged field).
+function describeRerunOf(link: unknown): { runId: string; only: string } | null {
+  const l = link as { run_id?: unknown; only?: unknown } | null | undefined;
+  if (typeof l?.run_id !== 'string') return null;
+  const only = Array.isArray(l.only) ? l.only.filter((x): x is string => typeof x === 'string') : [];
+  return { runId: l.run_id, only: only.length > 0 ? only.join(', ') : 'selected' };
 }
 
 // Sub-runs per recorded status, best first (from the sub-run list, so a recovered run's tally is right too).

@@ -16,10 +16,10 @@ import { requireRunId } from '../runRef.js';
 import { startRun } from '../startRun.js';
 import { graceSeconds } from './run.js';
 
-/** The selectors of `--only`: repeatable, or comma-separated; each one of RERUN_SELECTORS. */
+/** The selectors of `--only` (comma- or space-separated values); each one of RERUN_SELECTORS. */
 export function parseOnly(value: unknown): RerunSelector[] {
   const given = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter((v) => v !== '');
-  if (given.length === 0) throw new UsageError('rerun needs --only with what to run again', `one or more of ${RERUN_SELECTORS.join(', ')}, e.g. --only failed --only marginal`);
+  if (given.length === 0) throw new UsageError('rerun needs --only with what to run again', `one or more of ${RERUN_SELECTORS.join(', ')}, e.g. --only failed,marginal`);
   const wrong = given.filter((v) => !(RERUN_SELECTORS as readonly string[]).includes(v));
   if (wrong.length > 0) throw new UsageError(`--only ${wrong.join(', ')}: not something rerun can pick`, `use ${RERUN_SELECTORS.join(', ')} (several may be combined)`);
   return RERUN_SELECTORS.filter((s) => given.includes(s));
@@ -87,10 +87,12 @@ export default async function rerun(ctx: CommandContext, args: Record<string, un
     workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: old.plan.profile ?? 'none',
     runId: newRunId(now, randomHex6), createdAt: now.toISOString(), seed: old.plan.seed, randomSeed: () => old.plan.seed,
   });
-  if (!isDeepStrictEqual(comparablePlan(rebuilt), comparablePlan(old.plan))) {
+  // The profile is forced to the original run's, so planning alone would explain it as "forced"; from the run's own copies, why it was chosen is why the original run chose it.
+  const replanned = rebuilt.profile === old.plan.profile ? { ...rebuilt, profile_reasons: old.plan.profile_reasons } : rebuilt;
+  if (!isDeepStrictEqual(comparablePlan(replanned), comparablePlan(old.plan))) {
     throw new UsageError(`the plan rebuilt from ${runId}'s inputs differs from the one it ran`, 'the run folder may have been edited; compare its plan.json with `road_runner plan`');
   }
-  const selection = selectRerunSubruns(rebuilt, rebuilt.run_id, only, outcomes, flaky);
+  const selection = selectRerunSubruns(replanned, replanned.run_id, only, outcomes, flaky);
   for (const u of selection.unmatched) ctx.err(`note: ${u}`);
   if (selection.subruns.length === 0) {
     // Nothing matched is an answer, not an error: a script may always ask for the failed points.
@@ -98,8 +100,7 @@ export default async function rerun(ctx: CommandContext, args: Record<string, un
     return 0;
   }
   const plan = {
-    ...rebuilt,
-    profile_reasons: rebuilt.profile === old.plan.profile ? old.plan.profile_reasons : rebuilt.profile_reasons,
+    ...replanned,
     subruns: selection.subruns,
     rerun_of: { run_id: runId, only },
   };
