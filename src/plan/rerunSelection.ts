@@ -79,16 +79,26 @@ export function selectRerunSubruns(plan: Plan, newRunId: string, only: readonly 
       p.from.push(first.subrun_id);
     }
   }
-  const chosen = plan.subruns.filter((s) => picks.has(pointKeyOf(s.point)));
-  const planned = new Set(chosen.map((s) => pointKeyOf(s.point)));
+  const seeds = new Map([...picks].map(([key, p]) => [key, p.seed]));
+  const subruns = keepPoints(plan.subruns, newRunId, seeds);
+  const planned = new Set(subruns.map((s) => pointKeyOf(s.point)));
   const unmatched = [...picks.entries()].filter(([key]) => !planned.has(key)).map(([key, p]) => `${key} (${p.because.join(', ')}): not a point of the plan rebuilt from the inputs`);
-  const width = Math.max(2, String(Math.max(0, chosen.length - 1)).length);
-  const subruns = chosen.map((s, i): PlannedSubrun => ({
-    ...s,
-    id: `${newRunId}-s${String(i).padStart(width, '0')}`,
-    index: i,
-    seed: picks.get(pointKeyOf(s.point))!.seed ?? s.seed,
-  }));
-  const ordered = chosen.map((s) => picks.get(pointKeyOf(s.point))!).map(({ seed: _seed, ...rest }) => rest);
+  const ordered = subruns.map((s) => picks.get(pointKeyOf(s.point))!).map(({ seed: _seed, ...rest }) => rest);
   return { subruns, picks: ordered, unmatched };
+}
+
+/**
+ * The sub-runs whose point key is in `seeds`, in their order, renumbered `<runId>-sNN`, each
+ * with the seed given for its point (its own when that is null). Also how `rerun-last`
+ * repeats a rerun: the same points as the rerun it repeats.
+ */
+export function keepPoints(subruns: readonly PlannedSubrun[], runId: string, seeds: ReadonlyMap<string, number | null>): PlannedSubrun[] {
+  const chosen = subruns.filter((s) => seeds.has(pointKeyOf(s.point)));
+  const width = Math.max(2, String(Math.max(0, chosen.length - 1)).length);
+  return chosen.map((s, i): PlannedSubrun => ({
+    ...s,
+    id: `${runId}-s${String(i).padStart(width, '0')}`,
+    index: i,
+    seed: seeds.get(pointKeyOf(s.point)) ?? s.seed,
+  }));
 }

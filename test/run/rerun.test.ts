@@ -108,4 +108,26 @@ describe('rerun --only', () => {
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('rerun needs a run id');
   });
+
+  it('a passed rerun is repeated by rerun-last with the same points and seeds', async () => {
+    ws = edgesWorkspace();
+    expect((await ws.run('lim', 'edges')).code).toBe(1);
+    const oldDir = ws.onlyRun();
+    const oldId = path.basename(oldDir);
+    writeFileSync(path.join(oldDir, 'boundary.json'), JSON.stringify({
+      format: 'road_runner.boundary/1', run_id: oldId, rail: 'vcore_mv', direction: 'down', strategy: 'grid', resolution: 25, guard_band: 0,
+      columns: [{ axes: {}, raw: 950, confirmed: 950, guard_banded: 950, last_pass: 950, first_fail: 925, probes: 7, points: [], flaky: [950, 975], holes: [] }],
+    }));
+    const r = await ws.cli(['rerun', oldId, '--only', 'flaky', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    const rerunDir = ws.runFolders().find((d) => d !== oldDir)!;
+    const again = await ws.cli(['rerun-last', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`re-running ${path.basename(rerunDir)}`);
+    const lastDir = ws.runFolders().find((d) => d !== oldDir && d !== rerunDir)!;
+    const [a, b] = [rerunDir, lastDir].map((d) => readJson(path.join(d, 'plan.json')));
+    expect(b.subruns.map((s: any) => [s.point.vcore_mv, s.seed])).toEqual(a.subruns.map((s: any) => [s.point.vcore_mv, s.seed]));
+    expect(b.subruns.map((s: any) => s.point.vcore_mv)).toEqual([950, 975]);
+    expect(b.rerun_of).toEqual({ run_id: oldId, only: ['flaky'] });
+  });
 });
