@@ -128,6 +128,14 @@ function buildParser(argv: string[]) {
         .option('from-files', { type: 'boolean', describe: 'Plan from the current workspace files instead of the run\'s copies' })
         .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/rerunLast.js')))
+    .command('rerun [run_id]', 'Run again only the failed, marginal, flaky or crashed points of a run, with their original seeds (docs/limits-and-reruns.md)', (y) =>
+      runIdOptions(y)
+        .option('only', { type: 'string', array: true, requiresArg: true, demandOption: true, describe: 'What to run again: failed, marginal, flaky, crashed; several as --only failed,marginal' })
+        .option('unit', { type: 'string', requiresArg: true, describe: 'Serial number of the unit (default: the run\'s own)' })
+        .option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
+        .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
+      lazy(() => import('./commands/rerun.js')))
     .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
       y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
         .positional('id', { type: 'string', describe: 'Run id for show, or "latest"' })

@@ -91,7 +91,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     const c = s.counts;
     ctx.out('');
     ctx.out(`run ${s.run_id}: ${s.status}${s.reason ? ` (${s.reason})` : ''}`);
-    ctx.out(`  steps: ${c.passed} passed, ${c.failed} failed, ${c.timeout} timed out, ${c.error} errors, ${c.interrupted} interrupted, ${c.skipped} skipped`);
+    ctx.out(`  steps: ${c.passed} passed${c.marginal ? ` (${c.marginal} marginal)` : ''}, ${c.failed} failed, ${c.timeout} timed out, ${c.error} errors, ${c.interrupted} interrupted, ${c.skipped} skipped`);
     const marginal = s.subruns.filter((x) => x.status === 'marginal').length;
     ctx.out(`  sub-runs: ${s.subruns.filter((x) => x.status === 'passed').length} passed${marginal ? `, ${marginal} marginal` : ''} of ${s.subruns.length}`);
     const health = describeRunHealth(s.health);

@@ -257,6 +257,41 @@ export function checkFlow(flow: Loaded<Flow>, adapters: AnyAdapter[], unloaded: 
           `add \`params: {${name}: …}\` to the step`));
       }
     }
+    problems.push(...checkStepLimits(flow, i, adapter));
   });
+  return problems;
+}
+
+// Each limit names a numeric metric of the step's adapter, and its bounds are ordered:
+// min ≤ marginal_min ≤ marginal_max ≤ max (each pair only where both are given).
+function checkStepLimits(flow: Loaded<Flow>, i: number, adapter: DiagAdapter): Problem[] {
+  const { source, data } = flow;
+  const problems: Problem[] = [];
+  const metrics = adapter.metrics ?? {};
+  for (const [name, limit] of Object.entries(data.steps[i]!.limits ?? {})) {
+    const ptr = `/steps/${i}/limits/${escapePointer(name)}`;
+    const spec = metrics[name];
+    if (spec === undefined) {
+      const known = Object.keys(metrics);
+      problems.push(problemAt(source, ptr, `adapter "${adapter.name}" has no metric "${name}"`,
+        known.length === 0 ? `declare it under \`metrics:\` in the adapter "${adapter.name}" (e.g. ${name}: {regex: "${name}=([0-9.]+)", type: number})` : suggestionFor(name, known, 'metric'), true));
+      continue;
+    }
+    if (spec.type !== 'number' && spec.type !== 'integer') {
+      problems.push(problemAt(source, ptr, `limits need a numeric metric, but "${name}" of adapter "${adapter.name}" is recorded as ${spec.type ?? 'string'} text`,
+        `give metric "${name}" \`type: number\` or \`type: integer\` in the adapter`, true));
+      continue;
+    }
+    const order = ['min', 'marginal_min', 'marginal_max', 'max'] as const;
+    for (let a = 0; a < order.length; a++) {
+      for (let b = a + 1; b < order.length; b++) {
+        const lo = limit[order[a]!];
+        const hi = limit[order[b]!];
+        if (lo === undefined || hi === undefined || lo <= hi) continue;
+        problems.push(problemAt(source, `${ptr}/${order[b]}`, `${order[b]} (${hi}) is below ${order[a]} (${lo}) for metric "${name}"`,
+          'order the bounds min ≤ marginal_min ≤ marginal_max ≤ max (all inclusive)'));
+      }
+    }
+  }
   return problems;
 }

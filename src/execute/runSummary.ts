@@ -56,6 +56,7 @@ export function initialRunSummary(h: RunHeader): RunSummary {
     inputs: plan.inputs,
     reason: null,
     boot_id: readBootId(),
+    ...(plan.rerun_of === undefined ? {} : { rerun_of: plan.rerun_of }),
   };
 }
 

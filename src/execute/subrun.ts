@@ -14,6 +14,7 @@ import type { MetricRule } from './scanRules.js';
 import { hasSetStarted, restoreRail, setRail, type ActuatorCallRecord, type RailActuator, type RailSetResult } from './rails.js';
 import type { RunContext } from './runContext.js';
 import { describeFault, recordsProblem } from './runFaults.js';
+import { judgeLimits } from './limitVerdict.js';
 import { classifyStep } from './stepOutcome.js';
 
 /** The `RR_*` environment of SPEC §9 for one step (or actuator call) of a sub-run. */
@@ -50,15 +51,15 @@ function executablePath(ctx: RunContext, argv0: string): string {
 }
 
 /**
- * Worst status of a finished sub-run: aborted > interrupted > failed > marginal > passed. `verdict`
- * is what something beyond the steps' own outcomes says of it (the health readings; later, metric
- * limits): it can make a passing sub-run marginal or failed, never better.
+ * Worst status of a finished sub-run: aborted > interrupted > failed > marginal > passed. A step
+ * that passed marginally (metric limits) makes it marginal; `verdict` is what the health readings
+ * say of it: it can make a passing sub-run marginal or failed, never better.
  */
 export function subrunStatus(steps: StepRecord[], aborted: boolean, verdict: HealthVerdict = 'passed'): RunStatus {
   if (aborted) return 'aborted';
   if (steps.some((s) => s.status === 'interrupted')) return 'interrupted';
   if (verdict === 'failed' || steps.some((s) => s.status === 'failed' || s.status === 'timeout' || s.status === 'error')) return 'failed';
-  if (verdict === 'marginal') return 'marginal';
+  if (verdict === 'marginal' || steps.some((s) => s.marginal === true)) return 'marginal';
   return 'passed';
 }
 
@@ -71,7 +72,10 @@ export interface SubrunHealthWatch {
 /** Tallies step statuses. */
 export function countSteps(steps: StepRecord[]): StatusCounts {
   const counts = emptyCounts();
-  for (const s of steps) counts[s.status] += 1;
+  for (const s of steps) {
+    counts[s.status] += 1;
+    if (s.marginal === true && s.status === 'passed') counts.marginal += 1;
+  }
   return counts;
 }
 
@@ -201,6 +205,12 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
   const endedAt = ctx.now();
   const byFault = ctx.signal.reason instanceof RunFault;
   if (byFault && reason === null) reason = describeFault(ctx.signal.reason).reason;
+  const marginalSteps = records.filter((r) => r.marginal === true);
+  if (marginalSteps.length > 0 && reason === null) {
+    const first = marginalSteps[0]!;
+    const more = marginalSteps.length > 1 ? ` (and ${marginalSteps.length - 1} more marginal step(s))` : '';
+    reason = `step ${first.step_id} ${first.marginal_reason ?? 'marginal'}${more}`;
+  }
   if (health?.reason) reason = reason ? `${reason}; ${health.reason}` : health.reason;
   const status = subrunStatus(records, actuatorFailed || restoreFailed || stopRun || fault !== null || byFault, health?.verdict);
   ctx.progress({ kind: 'subrun_end', index: sub.index, total, id: sub.id, status });
@@ -318,6 +328,14 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
   });
   if (pgid !== null) ctx.journal.removePgid(pgid);
   let outcome = classifyStep(result, adapter, step.timeout_s);
+  let marginalReason: string | null = null;
+  if (outcome.status === 'passed') {
+    // Metric limits judge only a step that passed on its own terms (SPEC §11).
+    const limits = judgeLimits(result.metrics, step.limits, adapter);
+    if (limits.status === 'failed') outcome = { status: 'failed', error: limits.reason };
+    else if (limits.status === 'marginal') marginalReason = limits.reason;
+  }
+  const marginal = marginalReason === null ? {} : { marginal: true, marginal_reason: marginalReason };
   let problem: string | null = null;
   if (outcome.status === 'interrupted') {
     const why: unknown = ctx.signal.reason;
@@ -334,13 +352,15 @@ async function runStep(ctx: RunContext, sub: PlannedSubrun, step: PlannedStep, m
   ctx.log.append({
     event: 'step_end', ...base, status: outcome.status, exit_code: result.exitCode, signal: result.signal,
     started_at: result.startedAt, ended_at: result.endedAt, duration_ms: result.durationMs, metrics: result.metrics, error: outcome.error,
+    ...(step.limits === undefined ? {} : { marginal: marginalReason !== null }), ...(marginalReason === null ? {} : { marginal_reason: marginalReason }),
   });
   counts[outcome.status] += 1;
+  if (marginalReason !== null) counts.marginal += 1;
   ctx.progress({ kind: 'step_end', subrun: sub.index, total, step_id: step.step_id, index: step.index, status: outcome.status, duration_ms: result.durationMs, counts });
   const record: StepRecord = {
     index: step.index, step_id: step.step_id, adapter: step.adapter, status: outcome.status, exit_code: result.exitCode,
     signal: result.signal, duration_ms: result.durationMs, started_at: result.startedAt, ended_at: result.endedAt,
-    metrics: result.metrics, error: outcome.error, log_name: step.log_name,
+    metrics: result.metrics, error: outcome.error, log_name: step.log_name, ...marginal,
   };
   return { record, recordsProblem: problem, refused };
 }

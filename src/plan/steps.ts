@@ -61,6 +61,7 @@ export function expandSteps(
           argv,
           timeout_s: step.timeout_s ?? adapter.timeout_s ?? defaultStepTimeoutS,
           on_fail: step.on_fail ?? 'stop',
+          ...(step.limits === undefined ? {} : { limits: step.limits }),
           expansion: k,
           expansions,
         });

@@ -1,4 +1,4 @@
-import type { Scalar } from '../config/schemas/index.js';
+import type { Scalar, StepLimits } from '../config/schemas/index.js';
 import type { EffectiveBounds } from '../safety/bounds.js';
 
 /** One invocation of a diagnostic inside a sub-run, with its final argv. */
@@ -12,6 +12,8 @@ export interface PlannedStep {
   argv: string[];
   timeout_s: number;
   on_fail: 'stop' | 'continue';
+  /** The flow step's metric limits (absent when it has none). */
+  limits?: StepLimits;
   /** Number of this invocation among those the flow step expands to (sweep × repeat), from 0. */
   expansion: number;
   expansions: number;
@@ -75,4 +77,6 @@ export interface Plan {
   axes: PlannedAxis[];
   inputs: PlanInput[];
   subruns: PlannedSubrun[];
+  /** Set by `rerun RUN_ID --only …`: the run whose points this one repeats, and which outcomes were picked. */
+  rerun_of?: { run_id: string; only: string[] };
 }

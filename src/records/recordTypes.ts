@@ -23,6 +23,8 @@ export interface StatusCounts {
   error: number;
   interrupted: number;
   skipped: number;
+  /** Steps that passed inside their metric limits but outside the marginal band (also counted in `passed`; absent in older runs). */
+  marginal: number;
 }
 
 /** Line of `steps.ldjson` written before a diagnostic starts. */
@@ -59,6 +61,10 @@ export interface StepEndEvent {
   duration_ms: number;
   metrics: Record<string, number | string>;
   error: string | null;
+  /** True when the step passed inside its metric limits but outside their marginal band (absent in older runs: false). */
+  marginal?: boolean;
+  /** Which metric lay outside the marginal band, and by how much (marginal steps only). */
+  marginal_reason?: string;
 }
 
 /** Line of `steps.ldjson` for a rail set through its actuator (requested and read back). */
@@ -216,6 +222,9 @@ export interface StepRecord {
   metrics: Record<string, number | string>;
   error: string | null;
   log_name: string;
+  /** As in step_end: passed, but outside the marginal band of a metric limit (absent in older runs: false). */
+  marginal?: boolean;
+  marginal_reason?: string;
 }
 
 /** `runs/<RUN_ID>/<SUBRUN_ID>/summary.json`. */
@@ -282,11 +291,13 @@ export interface RunSummary {
   boot_id?: string | null;
   /** Set when the run crashed and its journal was settled by recovery: how, when, by whom. */
   recovery?: RunRecovery;
+  /** A run made by `rerun RUN_ID --only …`: the run whose points it repeats, and which outcomes were picked (as in plan.json). */
+  rerun_of?: { run_id: string; only: string[] };
 }
 
 /** All-zero counts. */
 export function emptyCounts(): StatusCounts {
-  return { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
+  return { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 };
 }
 
 /** A tally of sub-run statuses with every status at 0. */

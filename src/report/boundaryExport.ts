@@ -41,5 +41,5 @@ export function boundaryRows(b: BoundaryFile): { columns: string[]; rows: Export
 }
 
 async function* toRows(rows: ExportValue[][]): AsyncGenerator<ExportRow> {
-  for (const values of rows) yield { values, error: null, signal: null, logName: null };
+  for (const values of rows) yield { values, error: null, signal: null, logName: null, marginalReason: null };
 }

@@ -13,7 +13,7 @@ export const BASE_COLUMNS = [
 ] as const;
 
 /** Columns after the `metric_*` group, always present (appended so the §9 order stays as it was). */
-export const TRAILING_COLUMNS = ['subrun_status', 'health_ce_delta', 'health_ue_delta'] as const;
+export const TRAILING_COLUMNS = ['subrun_status', 'health_ce_delta', 'health_ue_delta', 'marginal'] as const;
 
 /** A sub-run's health as its `health` event recorded it. */
 export interface SubrunHealthCell {
@@ -47,6 +47,8 @@ export interface ExportRow {
   signal: string | null;
   /** The log name of the step (`NN_<step>[-k].log`), null when no step_start recorded it. */
   logName: string | null;
+  /** Why a step that passed is marginal (its metric outside the marginal band); null otherwise. */
+  marginalReason: string | null;
 }
 
 /** Position of each column in a row (`columnIndex(columns).get('status')`). */
@@ -126,14 +128,16 @@ export async function* streamExportRows(layout: RunFolderLayout, runId: string, 
     copyPrefixed(values, index, 'margin_', start?.margins);
     copyPrefixed(values, index, 'param_', start?.params);
     copyPrefixed(values, index, 'metric_', e.metrics);
-    if (subrunId !== null) {
-      const h = trailing.health?.get(subrunId);
-      const cells: ExportValue[] = [trailing.statusOf?.(subrunId) ?? null, h?.ce ?? null, h?.ue ?? null];
-      cells.forEach((v, i) => {
-        if (at[i] !== undefined) values[at[i]!] = v;
-      });
-    }
-    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName };
+    // Older runs have no `marginal` on step_end: false, as for any step that did not pass marginally.
+    const marginal = e.status === 'passed' && e.marginal === true;
+    const h = subrunId === null ? undefined : trailing.health?.get(subrunId);
+    const status = subrunId === null ? null : trailing.statusOf?.(subrunId) ?? null;
+    const cells: ExportValue[] = [status, h?.ce ?? null, h?.ue ?? null, marginal];
+    cells.forEach((v, i) => {
+      if (at[i] !== undefined) values[at[i]!] = v;
+    });
+    const marginalReason = marginal ? (typeof e.marginal_reason === 'string' ? e.marginal_reason : 'marginal') : null;
+    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName, marginalReason };
   }
 }
 

@@ -138,7 +138,11 @@ async function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; 
         stopper = `not run: step ${junitCaseName(step)} ended ${status}${status === 'interrupted' ? '' : ' and stops its sub-run (on_fail: stop)'}`;
       }
     }
-    body += await systemOut(ctx.stderrPath(named));
+    if (status === 'passed' && row.marginalReason !== null) {
+      // A marginal step passes; CI keeps it green, with a property and the reason in system-out.
+      body += `      <properties>\n        <property name="marginal" value="true"/>\n      </properties>\n`;
+      body += await systemOut(ctx.stderrPath(named), `MARGINAL: ${row.marginalReason}`);
+    } else body += await systemOut(ctx.stderrPath(named));
     cases.push(body === '' ? `${head} time="${seconds(duration)}"/>\n` : `${head} time="${seconds(duration)}">\n${body}    </testcase>\n`);
   }
   const health = ctx.health.get(sub.id);
@@ -172,11 +176,12 @@ function neverStarted(subrunId: string, ctx: JunitContext): string {
 }
 
 // The end of a step's stderr, bounded; nothing when the log is empty or missing.
-async function systemOut(path: string | null): Promise<string> {
-  if (path === null) return '';
-  const tail = await readTail(path, { maxLines: JUNIT_STDERR_TAIL.lines, maxBytes: JUNIT_STDERR_TAIL.bytes });
-  if (tail.missing || tail.lines.length === 0) return '';
-  const text = `${tail.truncated ? '[… earlier stderr in the log]\n' : ''}${tail.lines.join('\n')}`;
+async function systemOut(path: string | null, note: string | null = null): Promise<string> {
+  const tail = path === null ? null : await readTail(path, { maxLines: JUNIT_STDERR_TAIL.lines, maxBytes: JUNIT_STDERR_TAIL.bytes });
+  const lines = tail === null || tail.missing ? [] : tail.lines;
+  if (lines.length === 0 && note === null) return '';
+  const head = note === null ? '' : `${note}\n`;
+  const text = `${head}${tail?.truncated ? '[… earlier stderr in the log]\n' : ''}${lines.join('\n')}`;
   return `      <system-out>${escapeXml(text, false)}</system-out>\n`;
 }
 

@@ -19,6 +19,9 @@ export interface StepRow {
   metrics: Record<string, number | string>;
   error: string | null;
   log_name: string | null;
+  /** Passed, but a metric lay outside its marginal band (false in runs recorded before limits). */
+  marginal: boolean;
+  marginal_reason: string | null;
 }
 
 /** What the steps of one sub-run came to. */
@@ -32,6 +35,8 @@ export interface SubrunSteps {
 export interface StepScan {
   found: boolean;
   counts: Record<EndedStepStatus, number>;
+  /** Steps that passed marginally (also in counts.passed). */
+  marginal: number;
   total: number;
   rows: StepRow[];
   failures: StepRow[];
@@ -55,7 +60,7 @@ export interface ScanLimits {
 /** Streams a run's event logs (every sub-run's steps.ldjson, in order) and aggregates them within the limits. */
 export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Promise<StepScan> {
   const scan: StepScan = {
-    found: hasEventLogs(layout), counts: { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0 }, total: 0,
+    found: hasEventLogs(layout), counts: { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0 }, marginal: 0, total: 0,
     rows: [], failures: [], failuresTotal: 0, bySubrun: new Map(), marginIssues: [], marginIssuesTotal: 0,
     metricNames: [], warnings: [], problems: [],
   };
@@ -89,6 +94,7 @@ export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Pr
       subrun_id: key.slice(0, cut), index: Number(key.slice(cut + 1)), step_id: start.step_id, adapter: start.adapter,
       status: 'interrupted', exit_code: null, signal: null, duration_ms: null, metrics: {},
       error: 'started but no step_end was recorded (road_runner was killed or crashed)', log_name: start.log_name,
+      marginal: false, marginal_reason: null,
     }, limits);
   }
   scan.metricNames = [...metricNames].sort();
@@ -98,6 +104,7 @@ export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Pr
 function addRow(scan: StepScan, row: StepRow, limits: ScanLimits): void {
   scan.total += 1;
   scan.counts[row.status] += 1;
+  if (row.marginal) scan.marginal += 1;
   const agg = scan.bySubrun.get(row.subrun_id) ?? { worst: null, steps: 0, duration_ms: 0 };
   agg.worst = pickWorseStatus(agg.worst, row.status);
   agg.steps += 1;
@@ -126,6 +133,8 @@ function toRow(e: Record<string, unknown>, subrun: string, logName: string | nul
     metrics: readMetrics(e.metrics),
     error: STATUSES.has(String(e.status)) ? asString(e.error) : `unknown step status ${JSON.stringify(e.status)}; ${asString(e.error) ?? ''}`,
     log_name: logName,
+    marginal: status === 'passed' && e.marginal === true,
+    marginal_reason: status === 'passed' && e.marginal === true ? asString(e.marginal_reason) : null,
   };
 }
 

@@ -43,7 +43,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     host: describeHost(summary),
     profile: { name: summary?.profile ?? plan?.profile ?? null, reasons: summary?.profile_reasons ?? plan?.profile_reasons ?? [] },
     bounds: describeBounds(summary?.bounds ?? plan?.bounds ?? null),
-    stepCounts: Object.entries(summary?.counts ?? scan.counts).map(([status, count]) => ({ status, count: Number(count) })),
+    stepCounts: describeStepCounts(summary?.counts ?? { ...scan.counts, marginal: scan.marginal }),
     subrunCounts: tallySubruns(entries),
     health: describeHealth(summary),
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
@@ -122,7 +122,16 @@ function describeRun({ runId, summary, plan }: RunRecords) {
     reason: summary?.reason ?? null,
     version: summary?.versions?.road_runner ?? null,
     versions,
+    rerunOf: describeRerunOf(summary?.rerun_of ?? plan?.rerun_of),
   };
+}
+
+// `rerun_of` of a rerun, as the header says it; null for any other run (or a damaged field).
+function describeRerunOf(link: unknown): { runId: string; only: string } | null {
+  const l = link as { run_id?: unknown; only?: unknown } | null | undefined;
+  if (typeof l?.run_id !== 'string') return null;
+  const only = Array.isArray(l.only) ? l.only.filter((x): x is string => typeof x === 'string') : [];
+  return { runId: l.run_id, only: only.length > 0 ? only.join(', ') : 'selected' };
 }
 
 // Sub-runs per recorded status, best first (from the sub-run list, so a recovered run's tally is right too).
@@ -171,11 +180,20 @@ function describeBounds(bounds: RunSummary['bounds'] | null) {
   return { rails: rows(bounds.rails), params: rows(bounds.params), limits, requireAll: bounds.require_bounds_for_all_rails };
 }
 
+// Step counts as the tables show them; `marginal` (a part of passed) only when some step was, so older runs read as before.
+function describeStepCounts(counts: object): { status: string; count: number }[] {
+  return Object.entries(counts)
+    .filter(([status, count]) => status !== 'marginal' || Number(count) > 0)
+    .map(([status, count]) => ({ status: status === 'marginal' ? 'marginal (of passed)' : status, count: Number(count) }));
+}
+
 function describeStep(row: StepRow) {
   return {
     subrun_id: row.subrun_id, index: row.index, step_id: row.step_id, adapter: row.adapter, status: row.status,
+    /** `passed` or `passed (marginal)`, as the tables print it; `outcome` is the CSS class / legend key. */
+    label: row.marginal ? `${row.status} (marginal)` : row.status, outcome: row.marginal ? 'marginal' : row.status, marginal: row.marginal,
     exit_code: showValue(row.exit_code), signal: row.signal ?? '', duration: formatDuration(row.duration_ms),
-    metrics: formatPairs(row.metrics), error: row.error ?? '',
+    metrics: formatPairs(row.metrics), error: row.error ?? row.marginal_reason ?? '',
   };
 }
 

@@ -157,7 +157,8 @@ function readSubrunSteps(dir: string, outcome: PointOutcome, warnings: string[])
     return null;
   }
   outcome.status = read.value.status;
-  return read.value.steps.map((s) => ({ index: s.index, step_id: s.step_id, status: s.status }));
+  // A marginal pass compares as its own status, so passed → marginal shows as a step change.
+  return read.value.steps.map((s) => ({ index: s.index, step_id: s.step_id, status: s.marginal === true && s.status === 'passed' ? 'passed (marginal)' : s.status }));
 }
 
 async function compareMetrics(a: RunSide, b: RunSide, pairs: MatchedPair[], diff: RunDiff): Promise<void> {

@@ -16,6 +16,8 @@ export type RecordRead<T> =
 export const PLAN_HEAD_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const STATUS_KEYS: readonly (keyof StatusCounts)[] = ['passed', 'failed', 'timeout', 'error', 'interrupted', 'skipped'];
+/** Every key of StatusCounts: the statuses, and `marginal` (a part of `passed`; 0 in runs recorded before it was kept). */
+const COUNT_KEYS: readonly (keyof StatusCounts)[] = [...STATUS_KEYS, 'marginal'];
 
 /** Reads a parent summary.json and checks the fields listings rely on. */
 export function readRunSummary(path: string): RecordRead<RunSummary> {
@@ -65,13 +67,14 @@ export function readPlanHead(path: string): { flow: string | null; margin: strin
 export function normalizeCounts(value: unknown): StatusCounts {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const counts = {} as StatusCounts;
-  for (const key of STATUS_KEYS) counts[key] = typeof v[key] === 'number' ? v[key] : 0;
+  for (const key of COUNT_KEYS) counts[key] = typeof v[key] === 'number' ? v[key] : 0;
   return counts;
 }
 
-/** Formats counts as `76 passed, 8 failed, 24 skipped` (non-zero only; `no steps` when all are 0). */
+/** Formats counts as `76 passed (2 marginal), 8 failed, 24 skipped` (non-zero only; `no steps` when all are 0). */
 export function formatCounts(counts: StatusCounts): string {
-  const parts = STATUS_KEYS.filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}`);
+  const marginal = counts.marginal > 0 ? ` (${counts.marginal} marginal)` : '';
+  const parts = STATUS_KEYS.filter((k) => counts[k] > 0).map((k) => `${counts[k]} ${k}${k === 'passed' ? marginal : ''}`);
   return parts.length === 0 ? 'no steps' : parts.join(', ');
 }
 

@@ -90,7 +90,7 @@ describe('run --resume after kill -9', { timeout: 45_000 }, () => {
     expect(stepStartsOf(runFolder, `${id}-s02`)).toHaveLength(2);
     const { summary } = readRun(runFolder);
     expect(summary.status).toBe('passed');
-    expect(summary.counts).toEqual({ passed: 5, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(summary.counts).toEqual({ passed: 5, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
     expect(ws.railState('vcore_mv')).toBe(1000);
     expect(ws.railState('freq_mhz')).toBe(2400);
   });

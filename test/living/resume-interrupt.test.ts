@@ -55,7 +55,7 @@ describe('run --resume after SIGINT', { timeout: 45_000 }, () => {
     expect(after.summary.exit_code).toBe(0);
     expect(after.summary.started_at).toBe(before.summary.started_at);
     expect(after.summary.subruns.map((s: any) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
-    expect(after.summary.counts).toEqual({ passed: 4, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(after.summary.counts).toEqual({ passed: 4, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
 
     // The interrupted sub-run's steps.ldjson was appended to, not rewritten.
     const eventsAfter = readFileSync(path.join(s3!, 'steps.ldjson'));

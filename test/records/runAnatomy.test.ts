@@ -109,7 +109,7 @@ describe('readers on a run in the earlier layout', { timeout: 120_000 }, () => {
       expect(csv.stdout.split('\n')[0]).toBe([
         'run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at',
         'seed', 'error', 'stdout_log', 'stderr_log', 'margin_freq_mhz', 'margin_vcore_mv', 'metric_gflops', 'metric_iterations',
-        'subrun_status', 'health_ce_delta', 'health_ue_delta',
+        'subrun_status', 'health_ce_delta', 'health_ue_delta', 'marginal',
       ].join(','));
       expect(csv.stdout.trim().split('\n')).toHaveLength(8);
     }

@@ -63,7 +63,7 @@ function parseCsv(text: string): string[][] {
 
 const COLUMNS = ['run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at',
   'seed', 'error', 'stdout_log', 'stderr_log', 'margin_vcore_mv', 'param_iterations', 'param_pattern', 'param_size_mb', 'param_verify', 'metric_errors', 'metric_gflops', 'metric_note',
-  'subrun_status', 'health_ce_delta', 'health_ue_delta'];
+  'subrun_status', 'health_ce_delta', 'health_ue_delta', 'marginal'];
 
 describe('export', () => {
   test('csv: fixed column order, one row per step, quoting survives commas, quotes and newlines', async () => {

@@ -18,7 +18,8 @@ function expectRunSummaryShape(file: string): Record<string, any> {
   for (const key of ['run_id', 'status', 'unit', 'seed', 'started_at', 'ended_at', 'duration_ms', 'profile', 'bounds', 'counts', 'subruns']) {
     expect(s, `parent summary lacks ${key}`).toHaveProperty(key);
   }
-  expect(Object.keys(s.counts).sort()).toEqual([...STEP_STATUSES].sort());
+  // §9 counts, plus `marginal` (steps that passed marginally, also counted in passed; SPEC §11).
+  expect(Object.keys(s.counts).sort()).toEqual([...STEP_STATUSES, 'marginal'].sort());
   for (const sub of s.subruns) {
     expect(sub).toHaveProperty('id');
     expect(sub).toHaveProperty('status');
@@ -54,7 +55,7 @@ describe('run: outcomes and records', () => {
     expect(s.status).toBe('passed');
     expect(s.unit).toBe('SN1');
     expect(s.seed).toBe(7);
-    expect(s.counts).toEqual({ passed: 3, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(s.counts).toEqual({ passed: 3, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
     expect(s.bounds).toBeTypeOf('object');
     expect(Date.parse(s.ended_at)).toBeGreaterThanOrEqual(Date.parse(s.started_at));
     expect(s.subruns).toHaveLength(1);
@@ -150,7 +151,7 @@ describe('run: outcomes and records', () => {
     const dir = ws.onlyRun();
     const s = expectRunSummaryShape(path.join(dir, 'summary.json'));
     expect(s.status).toBe('failed');
-    expect(s.counts).toEqual({ passed: 2, failed: 4, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(s.counts).toEqual({ passed: 2, failed: 4, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
     expect(s.subruns.map((x: any) => [x.status, x.margins.vcore_mv])).toEqual([['failed', 950], ['failed', 975]]);
     for (const subDir of subrunFolders(dir)) {
       const sub = expectSubrunSummaryShape(path.join(subDir, 'summary.json'));

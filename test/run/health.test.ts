@@ -69,7 +69,7 @@ describe('run: hardware health per sub-run', () => {
     const s = readJson(path.join(dir, 'summary.json'));
     expect(s.status).toBe('marginal');
     expect(s.exit_code).toBe(5);
-    expect(s.counts).toEqual({ passed: 2, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 });
+    expect(s.counts).toEqual({ passed: 2, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0, marginal: 0 });
     expect(s.subrun_counts).toMatchObject({ passed: 1, marginal: 1, failed: 0 });
     expect(s.reason).toMatch(/1 of 2 sub-runs marginal/);
     const low = s.subruns.find((x: any) => x.margins.vcore_mv === 900);
@@ -108,9 +108,9 @@ describe('run: hardware health per sub-run', () => {
     const [header, ...rows] = csv.stdout.trim().split('\n');
     const cols = header!.split(',');
     expect(cols.slice(0, 15)).toEqual(['run_id', 'subrun_id', 'unit', 'step_index', 'step_id', 'adapter', 'status', 'exit_code', 'duration_ms', 'started_at', 'ended_at', 'seed', 'error', 'stdout_log', 'stderr_log']);
-    expect(cols.slice(-3)).toEqual(['subrun_status', 'health_ce_delta', 'health_ue_delta']);
-    const byStatus = rows.map((line) => line.split(',').slice(-3).join(',')).sort();
-    expect(byStatus).toEqual(['marginal,1,0', 'passed,0,0']);
+    expect(cols.slice(-4)).toEqual(['subrun_status', 'health_ce_delta', 'health_ue_delta', 'marginal']);
+    const byStatus = rows.map((line) => line.split(',').slice(-4).join(',')).sort();
+    expect(byStatus).toEqual(['marginal,1,0,false', 'passed,0,0,false']);
 
     const junit = await ws.cli(['export', 'latest', '--format', 'junit', '--out', '-']);
     expect(junit.code).toBe(0);

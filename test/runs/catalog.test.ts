@@ -40,7 +40,7 @@ describe('runs list', () => {
     const rows = listRuns(root);
     expect(rows.map((r) => r.id)).toEqual([newer, older]);
     expect(rows[0]).toMatchObject({ unit: 'SN8', flow: 'sample_flow', margin: 'vf', status: 'passed', start_source: 'summary', duration_ms: 60_000, notes: [] });
-    expect(rows[0]!.counts).toEqual({ passed: 12, failed: 1, timeout: 0, error: 0, interrupted: 0, skipped: 3 });
+    expect(rows[0]!.counts).toEqual({ passed: 12, failed: 1, timeout: 0, error: 0, interrupted: 0, skipped: 3, marginal: 0 });
     expect(rows[1]).toMatchObject({ unit: 'SN7', status: 'failed', counts: expect.objectContaining({ failed: 1 }) });
     const text = renderRunList(rows).join('\n');
     expect(text).toContain('12 passed, 1 failed, 3 skipped');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { RrError, SafetyViolationError, UsageError } from '../../errors.js';
 import { readJsonFile } from '../../records/jsonFile.js';
 import { planSweep } from '../../plan/planSweep.js';
+import { keepPoints, pointKeyOf } from '../../plan/rerunSelection.js';
 import { isRunId, newRunId, randomHex6, runsDir } from '../../records/layout.js';
 import { boundsInForceNow } from '../../safety/boundsNow.js';
 import { checkPlan } from '../../safety/checkPlan.js';
@@ -75,7 +76,13 @@ export default async function rerunLast(ctx: CommandContext, args: Record<string
   });
   // The profile is forced to the original run's, so planning alone would explain it as
   // "forced"; from the run's own copies, why it was chosen is why the original run chose it.
-  const plan = fromFiles || rebuilt.profile !== old.profile ? rebuilt : { ...rebuilt, profile_reasons: old.profile_reasons };
+  const replanned = fromFiles || rebuilt.profile !== old.profile ? rebuilt : { ...rebuilt, profile_reasons: old.profile_reasons };
+  // A run made by `rerun --only` repeats a subset of its inputs' points: the same subset, with the same seeds.
+  const plan = old.rerun_of === undefined ? replanned : {
+    ...replanned,
+    subruns: keepPoints(replanned.subruns, replanned.run_id, new Map(old.subruns.map((s) => [pointKeyOf(s.point), s.seed]))),
+    rerun_of: old.rerun_of,
+  };
   ctx.out(`re-running ${old.run_id} (unit ${last.summary.unit}, seed ${old.seed}) from ${fromFiles ? 'the current workspace files' : 'its inputs/ copies'}`);
   if (!isDeepStrictEqual(comparablePlan(plan), comparablePlan(old))) {
     if (!fromFiles) {

@@ -84,6 +84,8 @@ export const propertyDocs: Record<string, Record<string, string>> = {
     'steps[].repeat': 'Run the step this many times in a row (default 1).',
     'steps[].timeout_s': 'Seconds this step may run; overrides the adapter\'s timeout_s.',
     'steps[].on_fail': 'What a failed step does to the rest of the sub-run: stop (skip the remaining steps) or continue.',
+    'steps[].limits': 'Limits on numeric metrics of the step\'s adapter: metric name → {min, max, marginal_min, marginal_max}. Outside [min, max] (or not reported) the step fails; inside but outside the marginal band it passes as marginal.',
+    'steps[].limits.*': 'The limits of one metric; every bound is inclusive, and min ≤ marginal_min ≤ marginal_max ≤ max.',
   },
   margin: {
     name: 'Margin profile name, as `run --margin NAME` refers to it; usually the file name without .yaml.',

@@ -1,4 +1,17 @@
-import { maxRepeat, namePattern, scalar, timeoutSeconds } from './common.js';
+import { exactNumber, maxRepeat, namePattern, scalar, timeoutSeconds } from './common.js';
+
+/** Limits on one numeric metric of a step (inclusive, as OpenHTF's `in_range`); at least one bound. */
+export const metricLimit = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    min: { ...exactNumber, description: 'Lowest passing value (inclusive); below it the step is failed.' },
+    max: { ...exactNumber, description: 'Highest passing value (inclusive); above it the step is failed.' },
+    marginal_min: { ...exactNumber, description: 'Lowest value that passes cleanly (inclusive); between min and this the step passes as marginal.' },
+    marginal_max: { ...exactNumber, description: 'Highest value that passes cleanly (inclusive); between this and max the step passes as marginal.' },
+  },
+} as const;
 
 /** `flows/<name>.yaml`: an ordered list of diagnostic steps. */
 export const flowSchema = {
@@ -26,6 +39,11 @@ export const flowSchema = {
           repeat: { type: 'integer', minimum: 1, maximum: maxRepeat },
           timeout_s: timeoutSeconds,
           on_fail: { enum: ['stop', 'continue'] },
+          limits: {
+            type: 'object',
+            propertyNames: { minLength: 1 },
+            additionalProperties: metricLimit,
+          },
         },
       },
     },

@@ -1,6 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { diagAdapterSchema, paramSpecSchema } from './diagAdapter.js';
-import { flowSchema } from './flow.js';
+import { flowSchema, metricLimit } from './flow.js';
 import { marginSchema, railSpecSchema } from './margin.js';
 import { hardwareProfileSchema, hostFileSchema, policyBodySchema, safetyPolicySchema } from './policy.js';
 import { railAdapterSchema } from './railAdapter.js';
@@ -11,6 +11,9 @@ export type RailAdapter = FromSchema<typeof railAdapterSchema>;
 export type ParamSpec = FromSchema<typeof paramSpecSchema>;
 export type Flow = FromSchema<typeof flowSchema>;
 export type FlowStep = Flow['steps'][number];
+export type MetricLimit = FromSchema<typeof metricLimit>;
+/** A flow step's `limits`: metric name → its limits. */
+export type StepLimits = Record<string, MetricLimit>;
 export type Margin = FromSchema<typeof marginSchema>;
 export type RailSpec = FromSchema<typeof railSpecSchema>;
 export type PolicyBody = FromSchema<typeof policyBodySchema>;
