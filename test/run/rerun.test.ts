@@ -61,7 +61,7 @@ describe('rerun --only', () => {
     expect(summary.subruns.every((s: any) => s.status === 'failed')).toBe(true);
     expect(readFileSync(path.join(newDir, 'report.md'), 'utf8')).toContain(`Rerun of \`${oldId}\`: only its failed points, with their original seeds.`);
     expect(readFileSync(path.join(newDir, 'report.html'), 'utf8')).toContain(`Rerun of <span class="mono">${oldId}</span>`);
-  });
+  }, 180_000); // two real sample runs: generous on a loaded host (a guard, not a timing assertion)
 
   it('--only flaky takes the points of a hand-written boundary.json; combined with marginal; unknown points are named', async () => {
     ws = edgesWorkspace();

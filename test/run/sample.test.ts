@@ -93,5 +93,5 @@ describe('run: the sample workspace', () => {
     }
     expect(ws.railState('vcore_mv')).toBe(1000);
     expect(ws.railState('freq_mhz')).toBe(2400);
-  });
+  }, 180_000); // a real 108-step run: generous on a loaded host (a guard, not a timing assertion)
 });
