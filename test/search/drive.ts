@@ -6,7 +6,7 @@ import type { ProbeOutcome, ProbeRecord, ProbeRequest, SearchColumn, SearchSpec 
 
 export type Part = (request: ProbeRequest) => ProbeOutcome;
 
-export function drive(spec: SearchSpec, columns: SearchColumn[], part: Part, limit = 100_000): ProbeRecord[] {
+export function drive(spec: SearchSpec, columns: SearchColumn[], part: Part, limit = 5_000): ProbeRecord[] {
   const history: ProbeRecord[] = [];
   for (;;) {
     const request = nextProbe(spec, columns, history);
