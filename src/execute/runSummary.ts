@@ -50,8 +50,9 @@ export function initialRunSummary(h: RunHeader): RunSummary {
       kernel: host.facts.kernelRelease,
     },
     bounds: plan.bounds,
-    counts: { ...emptyCounts(), skipped: plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
-    subruns: plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
+    // A search lists its sub-runs as they run: none is planned ahead (its plan lists candidate points).
+    counts: { ...emptyCounts(), skipped: plan.search ? 0 : plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
+    subruns: plan.search ? [] : plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
     versions: h.versions,
     inputs: plan.inputs,
     reason: null,

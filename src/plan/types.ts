@@ -1,3 +1,4 @@
+import type { PlanSearch } from './searchPlan.js';
 import type { Scalar } from '../config/schemas/index.js';
 import type { EffectiveBounds } from '../safety/bounds.js';
 
@@ -32,6 +33,8 @@ export interface PlannedSubrun {
   /** Rail values applied only while steps of one adapter run, after jitter. */
   adapter_margins: Record<string, Record<string, number>>;
   steps: PlannedStep[];
+  /** Why a search probe runs (absent in a plan's own list: a grid sub-run, or a search's candidate point). */
+  purpose?: 'probe' | 'confirm' | 'retest';
 }
 
 /** How a rail is driven: by an actuator adapter, or passively through RR_MARGIN_* only. */
@@ -74,5 +77,7 @@ export interface Plan {
   rails: Record<string, PlannedRail>;
   axes: PlannedAxis[];
   inputs: PlanInput[];
+  /** Present when the margin profile searches (SPEC §10): `subruns` are then the candidate points (`-pNN`), not the sub-runs that ran. */
+  search?: PlanSearch;
   subruns: PlannedSubrun[];
 }
