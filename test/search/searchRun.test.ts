@@ -16,7 +16,7 @@ afterEach(() => {
 // A part with a hard edge: fails below 800 mV at 2000 MHz, +12.5 mV per 100 MHz; sleeps a little so a run can be killed mid-search.
 const EDGE_PART = `#!/bin/sh
 vcore=\${RR_MARGIN_VCORE_MV:-1000}; freq=\${RR_MARGIN_FREQ_MHZ:-2400}
-sleep 0.2
+sleep 0.1
 bad=$(awk -v v="$vcore" -v f="$freq" 'BEGIN { print (v < 800 + (f - 2000) * 0.125) ? 1 : 0 }')
 echo "edge-part: vcore_mv=$vcore freq_mhz=$freq"
 [ "$bad" = 1 ] && { echo "edge-part: FAILED" >&2; exit 1; }
@@ -120,9 +120,10 @@ describe('search runs', () => {
     const p = ws.startRun('edge', 'edge_search', ['--grace', '1'], { limitMs: 120_000 });
     const interruptedDir = () => ws!.runFolders().find((d) => d !== wholeDir);
     // Killed while the 8th probe runs (its planned summary is there; its steps are not finished).
-    await waitFor('the 8th probe to start', () => {
+    await waitFor('the 8th probe’s step to start', () => {
       const d = interruptedDir();
-      return d !== undefined && subrunFolders(d).length >= 8;
+      const eighth = d === undefined ? undefined : subrunFolders(d)[7];
+      return eighth !== undefined && existsSync(path.join(eighth, 'steps.ldjson'));
     }, 60_000);
     p.child.kill('SIGKILL');
     const killed = await p.done;
@@ -143,7 +144,10 @@ describe('search runs', () => {
   it('a probe that crashed counts as a fail of its point and is not run again without --retry-crashed', async () => {
     ws = edgeWorkspace();
     const p = ws.startRun('edge', 'edge_search', ['--grace', '1'], { limitMs: 120_000 });
-    await waitFor('the 2nd probe to start', () => ws!.runFolders().length === 1 && subrunFolders(ws!.onlyRun()).length >= 2, 60_000);
+    await waitFor('the 2nd probe’s step to start', () => {
+      const second = ws!.runFolders().length === 1 ? subrunFolders(ws!.onlyRun())[1] : undefined;
+      return second !== undefined && existsSync(path.join(second, 'steps.ldjson'));
+    }, 60_000);
     p.child.kill('SIGKILL');
     await p.done;
     const dir = ws.onlyRun();
