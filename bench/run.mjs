@@ -9,13 +9,14 @@
 //
 //   --quick   fewer repetitions and smaller sizes (under a minute); every row still runs
 //   --out F   results file (default bench/results/latest.json)
-//   --only    comma-separated case names: steps, startup, plan, report, flood
+//   --only    comma-separated case names: steps, startup, plan, report, flood, search
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { benchFlood } from './cases/flood.mjs';
 import { benchPlanScale } from './cases/planScale.mjs';
 import { benchReportScale } from './cases/reportScale.mjs';
+import { benchSearch } from './cases/searchSim.mjs';
 import { benchStartup } from './cases/startup.mjs';
 import { benchStepCost } from './cases/stepCost.mjs';
 import { assertBuilt } from './lib/cli.mjs';
@@ -30,6 +31,7 @@ const CASES = {
   plan: { what: 'plan at scale', run: benchPlanScale },
   report: { what: 'export and report at scale', run: benchReportScale },
   flood: { what: 'stdout flood', run: benchFlood },
+  search: { what: 'adaptive search on simulated parts', run: benchSearch },
 };
 
 function parseOptions(argv) {

@@ -16,7 +16,9 @@ export function nextInColumn(spec: SearchSpec, column: SearchColumn, state: Colu
   const hole = state.holes.find((index) => attemptsAt(index) < holeRuns(spec));
   if (hole !== undefined) return ask(hole, 'retest');
   if (isBracketClosed(state, spec.resolution)) return null;
-  const start = previousBoundary === null ? null : nearestIndex(column.lattice, previousBoundary);
+  // Edge starts one lattice step on the safe side of the previous column's boundary, so that it
+  // usually reaches the new edge from the passing side (fewer flaky-band points tried from below).
+  const start = previousBoundary === null ? null : Math.max(0, nearestIndex(column.lattice, previousBoundary) - 1);
   return ask(nextIndex(spec, state, start), 'probe');
 }
 

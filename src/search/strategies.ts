@@ -27,9 +27,10 @@ export function nextIndex(spec: SearchSpec, state: ColumnState, start: number | 
   }
 }
 
-// Edge: probe the start; from a pass walk outwards one lattice step at a time (never more than
-// one step past the last pass); from a fail walk inwards with doubling steps (towards the safe
-// end, where a long step is harmless), then bisect the bracket found.
+// Edge: probe the start; from a fail walk inwards with doubling steps (towards the safe end,
+// where a long step is harmless) until a confirmed pass; from the last confirmed pass walk
+// outwards one lattice step at a time, so the edge is always reached from the passing side and
+// no probe lands more than one step past a confirmed pass.
 function nextEdgeIndex(state: ColumnState, start: number, pass: number, fail: number): number {
   const n = state.lattice.length;
   if (pass === -1 && fail === n) return start;
@@ -37,8 +38,7 @@ function nextEdgeIndex(state: ColumnState, start: number, pass: number, fail: nu
     const walked = Math.max(0, start - fail);
     return Math.max(0, fail - walked - 1);
   }
-  if (fail === n) return pass + 1;
-  return midpoint(pass, fail);
+  return pass + 1;
 }
 
 function midpoint(low: number, high: number): number {

@@ -65,14 +65,16 @@ describe('edge', () => {
   const columns: SearchColumn[] = freqs.map((f) => ({ key: `freq_mhz=${f}`, axes: { freq_mhz: f }, lattice: vLattice }));
   const vmin = { 'freq_mhz=1000': 860, 'freq_mhz=1500': 880, 'freq_mhz=2000': 890, 'freq_mhz=2500': 850 };
 
-  it('starts each column at the previous column boundary and walks to its own', () => {
+  it('starts each column one step on the safe side of the previous column boundary and walks to its own', () => {
     const s = spec({ strategy: 'edge' });
     const history = drive(s, columns, monotoneDown(vmin));
     const firsts = freqs.slice(1).map((f) => history.find((r) => r.column === `freq_mhz=${f}`)!.value);
-    expect(firsts).toEqual([860, 880, 890]);
+    expect(firsts).toEqual([870, 890, 900]);
     expect(boundaryOf(s, columns, history, 'R').columns.map((c) => c.confirmed)).toEqual([860, 880, 890, 850]);
-    // Following columns cost a handful of probes, not a bisection each.
-    expect(history.filter((r) => r.column === 'freq_mhz=1500')).toHaveLength(4);
+    // Following columns cost a handful of probes, not a bisection each: 870 fails, 880 passes.
+    expect(history.filter((r) => r.column === 'freq_mhz=1500').map((r) => r.value)).toEqual([870, 880]);
+    // 2500 (Vmin 850) is reached from the passing side, one step at a time: 900 … 850 pass, 840 fails.
+    expect(history.filter((r) => r.column === 'freq_mhz=2500').map((r) => r.value)).toEqual([900, 890, 880, 870, 860, 850, 840]);
   });
 
   it('searches columns in the given order, one after another', () => {
