@@ -2,7 +2,7 @@
 // run folders. A deterministic part (a fixture diagnostic with a hard edge and no flaky band)
 // makes the kill -9 / resume comparison exact; the sample part (flaky band) is checked against
 // its documented boundary and against a full grid of the same points.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWorkspace, readJson, subrunFolders, waitFor, type TestWorkspace } from '../run/workspace.js';
@@ -52,6 +52,25 @@ function columnsOf(runDir: string): any[] {
 }
 
 describe('search runs', () => {
+  it('the sample search finds the sample part’s boundary: each confirmed Vmin at or just above the true one', async () => {
+    ws = createWorkspace({ sample: true });
+    // The sample flow's cpu-smoke step alone: the boundary is the same, the run four times shorter.
+    writeFileSync(path.join(ws.root, 'flows', 'smoke_only.yaml'), 'name: smoke_only\nsteps:\n  - id: smoke\n    adapter: cpu-smoke\n');
+    const r = await ws.run('smoke_only', 'sample_search', [], { limitMs: 240_000 });
+    expect(r.code).toBe(1);
+    const b = readJson(path.join(ws.onlyRun(), 'boundary.json'));
+    expect(b).toMatchObject({ strategy: 'edge', guard_band: 20, resolution: 5 });
+    for (const c of b.columns) {
+      const vmin = 800 + (c.axes.freq_mhz - 2000) * 0.125;
+      // Passing three times in a row inside the flaky band is possible; below vmin never.
+      expect(c.confirmed, JSON.stringify(c.axes)).toBeGreaterThanOrEqual(vmin);
+      expect(c.confirmed).toBeLessThanOrEqual(vmin + 15);
+      expect(c.guard_banded).toBe(c.confirmed + 20);
+      expect(c.first_fail).toBeLessThan(c.confirmed);
+    }
+    expect(b.columns.map((c: any) => c.axes.freq_mhz)).toEqual([2000, 2400, 2800]);
+  }, 300_000);
+
   it('finds the edge part’s boundary with few probes; every probe is a sub-run with its point, purpose and own seed', async () => {
     ws = edgeWorkspace();
     const r = await ws.run('edge', 'edge_search', [], { limitMs: 120_000 });
