@@ -8,7 +8,7 @@ import type { HostChoice } from '../workspace/host.js';
 /** Worst-case duration of a plan: every step running to its timeout, plus rail settling. */
 export function worstCaseSeconds(plan: Plan): number {
   const perSubrun = (plan.subruns[0]?.steps ?? []).reduce((sum, s) => sum + s.timeout_s, 0);
-  return perSubrun * plan.subruns.length;
+  return perSubrun * (plan.search ? plan.search.worst_case : plan.subruns.length);
 }
 
 /** What the operator is asked to approve before any rail moves. */
@@ -22,7 +22,9 @@ export function describeRunForConfirmation(plan: Plan, host: HostChoice, selecti
     'effective bounds:',
     ...describeBounds(plan.bounds).map((l) => `  ${l}`),
     `rails that will be set: ${active.length > 0 ? active.join(', ') : 'none (all passive)'}`,
-    `${plan.subruns.length} sub-runs × ${steps} steps = ${plan.subruns.length * steps} diagnostic runs; worst case ${formatDuration(worstCaseSeconds(plan) * 1000)}`,
+    plan.search
+      ? `search (${plan.search.spec.strategy}) over ${plan.subruns.length} candidate points: about ${plan.search.expected} probes, at most ${plan.search.worst_case}, × ${steps} steps; worst case ${formatDuration(worstCaseSeconds(plan) * 1000)}`
+      : `${plan.subruns.length} sub-runs × ${steps} steps = ${plan.subruns.length * steps} diagnostic runs; worst case ${formatDuration(worstCaseSeconds(plan) * 1000)}`,
   ];
 }
 

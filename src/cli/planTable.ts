@@ -10,7 +10,7 @@ export function renderPlanMatrix(plan: Plan): string[] {
   const defaultRails = Object.keys(plan.subruns[0]?.margins ?? {});
   const adapterRails = Object.entries(plan.subruns[0]?.adapter_margins ?? {}).flatMap(([adapter, rails]) =>
     Object.keys(rails).map((rail) => [adapter, rail] as const));
-  const header = ['sub-run', 'seed', ...defaultRails.map(railLabel), ...adapterRails.map(([a, r]) => `${railLabel(r)} @${a}`)];
+  const header = [plan.search ? 'point' : 'sub-run', 'seed', ...defaultRails.map(railLabel), ...adapterRails.map(([a, r]) => `${railLabel(r)} @${a}`)];
   const toRow = (s: Plan['subruns'][number]) => [
     s.id.slice(plan.run_id.length + 1),
     String(s.seed),
@@ -26,13 +26,34 @@ export function renderPlanMatrix(plan: Plan): string[] {
     `run ${plan.run_id}: flow ${plan.flow} × margin ${plan.margin} (${plan.combine})`,
     `profile: ${plan.profile ?? 'none (site policy only)'}`,
     `seed: ${plan.seed} (${plan.seed_source})`,
-    `${plan.subruns.length} sub-run${plan.subruns.length === 1 ? '' : 's'} × ${steps.length} step${steps.length === 1 ? '' : 's'} = ${plan.subruns.length * steps.length} invocations`,
+    ...(plan.search ? describeSearch(plan) : [`${plan.subruns.length} sub-run${plan.subruns.length === 1 ? '' : 's'} × ${steps.length} step${steps.length === 1 ? '' : 's'} = ${plan.subruns.length * steps.length} invocations`]),
     ...(passive.length > 0 ? [`passive rails (no actuator; reach diagnostics only as RR_MARGIN_*): ${passive.join(', ')}`] : []),
     '',
     ...renderTable(header, shown),
     '',
     'steps (every sub-run):',
     ...renderTable(['#', 'step', 'adapter', 'timeout', 'argv'], stepRows).map((l) => `  ${l}`),
+  ];
+}
+
+// A search: its strategy, the lattice of every column, and the probe estimates against the grid.
+function describeSearch(plan: Plan): string[] {
+  const search = plan.search!;
+  const { spec, columns } = search;
+  const lattice = columns[0]?.lattice ?? [];
+  const latticeText = lattice.length <= 12 ? lattice.join(', ') : `${lattice.slice(0, 5).join(', ')}, … ${lattice.slice(-3).join(', ')}`;
+  const extras = [
+    spec.coarse_step !== undefined ? `coarse_step ${spec.coarse_step}` : null,
+    `confirm ${spec.confirm}`, `retest ${spec.retest}`, `guard_band ${spec.guard_band}`,
+  ].filter((x): x is string => x !== null);
+  const steps = plan.subruns[0]?.steps.length ?? 0;
+  const percent = (n: number) => (plan.subruns.length === 0 ? '' : ` (${Math.round((n / plan.subruns.length) * 1000) / 10}% of the grid)`);
+  return [
+    `search: ${spec.strategy} for the ${spec.direction === 'down' ? 'lowest' : 'highest'} passing ${spec.rail}, resolution ${spec.resolution}; ${extras.join(', ')}`,
+    `lattice (${lattice.length} values of ${spec.rail}, from the safe end): ${latticeText}`,
+    `columns: ${columns.length}${columns.length > 0 && columns[0]!.key !== '' ? ` (${columns.map((c) => c.key).slice(0, 6).join('; ')}${columns.length > 6 ? '; …' : ''})` : ''}`,
+    `candidate points: ${plan.subruns.length} (every one checked against the bounds); each probe runs ${steps} step${steps === 1 ? '' : 's'}`,
+    `probes: expected ${search.expected}${percent(search.expected)}, worst case ${search.worst_case}${percent(search.worst_case)}`,
   ];
 }
 

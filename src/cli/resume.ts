@@ -55,6 +55,7 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   const completed: Record<string, SubrunSummary> = {};
   const crashed: string[] = [];
   const layout = runFolderLayout(run.dir, plan.run_id);
+  if (plan.search) return resumeSearch(ctx, opts, run, layout);
   for (const sub of plan.subruns) {
     const file = path.join(layout.subrunDir(sub.id), 'summary.json');
     if (!existsSync(file)) continue;
@@ -99,5 +100,69 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   return startRun(ctx, {
     plan: { ...plan, bounds }, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
     resume: { summary, completed }, json: opts.json,
+  });
+}
+
+/** The sub-runs of a search kept on resume, in execution order, and the crashed ones among them. */
+export interface SearchResumePoint {
+  kept: SubrunSummary[];
+  crashed: string[];
+  /** The sub-run that is run again (interrupted, never finished, or the last crashed one with --retry-crashed), if any. */
+  again: string | null;
+}
+
+/**
+ * Reads back a search's sub-runs in execution order: the prefix that finished (passed,
+ * marginal, failed) or crashed is kept, and the search continues after it. Only the last
+ * sub-run can be retried with --retry-crashed: every later probe was decided from it.
+ */
+export function readSearchProgress(layout: ReturnType<typeof runFolderLayout>, retryCrashed: boolean): SearchResumePoint {
+  const ids = layout.listSubrunIds();
+  const kept: SubrunSummary[] = [];
+  const crashed: string[] = [];
+  for (const [i, id] of ids.entries()) {
+    const file = path.join(layout.subrunDir(id), 'summary.json');
+    const s = existsSync(file) ? (readJsonFile(file, `summary of sub-run ${id}`) as SubrunSummary) : null;
+    if (s !== null && (typeof s !== 'object' || typeof (s as { status?: unknown }).status !== 'string')) {
+      throw new UsageError(`summary of sub-run ${id} has the wrong shape: ${file}: no status`,
+        'the record was written by an older road_runner or damaged; restore the file from a copy, or start a new run');
+    }
+    const last = i === ids.length - 1;
+    if (s !== null && s.status === 'crashed') {
+      crashed.push(id);
+      if (retryCrashed && last) return { kept, crashed, again: id };
+      kept.push(s);
+      continue;
+    }
+    if (s === null || !['passed', 'marginal', 'failed'].includes(s.status)) return { kept, crashed, again: id };
+    kept.push(s);
+  }
+  return { kept, crashed, again: null };
+}
+
+// `run --resume` of a search: the history is rebuilt from the sub-runs on disk and the search
+// continues from it; every candidate point is checked against the bounds in force now.
+async function resumeSearch(ctx: CommandContext, opts: ResumeOptions, run: ReturnType<typeof readRecordedRun>, layout: ReturnType<typeof runFolderLayout>): Promise<number> {
+  const { plan, summary } = run;
+  const { kept, crashed, again } = readSearchProgress(layout, opts.retryCrashed);
+  const { probeHistory } = await import('../search/boundaryRecord.js');
+  const { nextProbe } = await import('../search/engine.js');
+  if (nextProbe(plan.search!.spec, plan.search!.columns, probeHistory(plan, kept)) === null) {
+    throw new UsageError(`the search of ${plan.run_id} has decided every column; nothing is left to run`,
+      crashed.length > 0 ? `pass --retry-crashed to run ${crashed[crashed.length - 1]} again` : undefined);
+  }
+  const inputs = await loadRecordedInputs(ctx, run);
+  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
+  const bounds = boundsInForceNow(inputs.validators, ctx.root, host.facts, plan.bounds, plan.run_id);
+  const violations = checkPlan({ ...plan, bounds });
+  if (violations.length > 0) {
+    throw new SafetyViolationError(violations, `the bounds in force now forbid points the search of ${plan.run_id} may visit; nothing was touched (road_runner policy show lists the bounds)`);
+  }
+  const { selection } = decideBounds(inputs.workspace, host.facts, plan.profile ?? 'none');
+  const crashNote = crashed.length === 0 ? '' : `; crashed: ${crashed.join(', ')} (${again !== null && crashed.includes(again) ? `${again} retried` : 'each counted as a fail of its point; --retry-crashed runs the last one again'})`;
+  ctx.out(`resuming the search of ${plan.run_id}: ${kept.length} probes kept${again !== null ? `, continuing at ${again}` : ''}${crashNote}`);
+  return startRun(ctx, {
+    plan: { ...plan, bounds }, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
+    resume: { summary, completed: {}, kept }, json: opts.json,
   });
 }

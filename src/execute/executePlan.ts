@@ -7,7 +7,7 @@ import { openHealthMonitor, type HealthMonitor } from '../health/healthMonitor.j
 import { emptyCounts, type RunHealth, type RunStatus, type StatusCounts, type SubrunSummary } from '../records/recordTypes.js';
 import type { PlannedSubrun } from '../plan/types.js';
 import { inheritableEnvironment } from './inheritedEnv.js';
-import type { RunContext } from './runContext.js';
+import type { RunContext, SubrunScheduler } from './runContext.js';
 import { describeFault } from './runFaults.js';
 import { countSteps, runSubrun, type SubrunHealthWatch, type SubrunOutcome } from './subrun.js';
 
@@ -41,7 +41,7 @@ export function plannedSummary(runId: string, sub: PlannedSubrun): SubrunSummary
   return {
     format: 'road_runner.subrun/1', id: sub.id, run_id: runId, index: sub.index, status: 'planned', seed: sub.seed,
     point: sub.point, margins: sub.margins, adapter_margins: sub.adapter_margins, started_at: null, ended_at: null,
-    duration_ms: 0, counts: countSteps(steps), steps, reason: null, health: null,
+    duration_ms: 0, counts: countSteps(steps), steps, reason: null, health: null, purpose: sub.purpose ?? 'grid',
   };
 }
 
@@ -80,7 +80,8 @@ export function summarizeHealth(monitor: HealthMonitor, policy: RunHealth['polic
 export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   const ctx: RunContext = { ...given, inheritedEnv: given.inheritedEnv ?? inheritableEnvironment() };
   const { plan } = ctx;
-  const total = plan.subruns.length;
+  const scheduler = ctx.scheduler;
+  const total = scheduler ? scheduler.total : plan.subruns.length;
   const progressCounts = emptyCounts();
   const summaries: SubrunSummary[] = [];
   let stopReason: string | null = null;
@@ -89,8 +90,14 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   let canRecordPlanned = true;
   const monitor = ctx.health ? openHealthMonitor(ctx.health.sources) : null;
   const watch = monitor && ctx.health ? { monitor, policy: ctx.health.policy } : undefined;
+  if (scheduler) summaries.push(...scheduler.kept);
   try {
-    for (const sub of plan.subruns) {
+    const onSchedulerFault = (error: unknown) => {
+      fault ??= error;
+      stopReason ??= `search stopped: ${describeFault(error).reason}`;
+    };
+    const stopped = () => stopReason !== null || ctx.signal.aborted;
+    for (const sub of scheduler ? scheduledSubruns(scheduler, stopped, onSchedulerFault) : plan.subruns) {
       let summary: SubrunSummary;
       const kept = ctx.completed?.[sub.id];
       if (kept) {
@@ -98,6 +105,8 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
         continue;
       }
       const notReached = stopReason !== null || ctx.signal.aborted;
+      // A scheduled sub-run exists only once it is asked for: after a stop, none is.
+      if (notReached && scheduler) break;
       if (notReached) {
         summary = plannedSummary(plan.run_id, sub);
       } else {
@@ -108,6 +117,7 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
         if (outcome.actuatorFailed || outcome.restoreFailed || outcome.stopRun || outcome.fault !== null) stopReason = `${sub.id}: ${summary.reason}`;
       }
       summaries.push(summary);
+      scheduler?.ended(sub, summary);
       // A planned sub-run's summary only repeats the plan: once one cannot be written, the rest are not tried.
       if (notReached && !canRecordPlanned) continue;
       const written = recordSubrun(ctx, sub.id, summary);
@@ -142,6 +152,22 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
     fault,
     health: monitor && ctx.health ? summarizeHealth(monitor, ctx.health.policy, summaries) : null,
   };
+}
+
+// The scheduler's sub-runs, each asked for only after the one before it has ended.
+// An error deciding the next one (between sub-runs: every rail at nominal) stops the run as a fault.
+function* scheduledSubruns(scheduler: SubrunScheduler, stopped: () => boolean, onFault: (error: unknown) => void): Generator<PlannedSubrun> {
+  while (!stopped()) {
+    let sub: PlannedSubrun | null;
+    try {
+      sub = scheduler.next();
+    } catch (error) {
+      onFault(error);
+      return;
+    }
+    if (sub === null) return;
+    yield sub;
+  }
 }
 
 // runSubrun restores its rails whatever happens inside; an error outside that (before any rail

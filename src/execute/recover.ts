@@ -14,7 +14,7 @@ import { readJsonFile, writeJsonAtomic } from '../records/jsonFile.js';
 import { runDir, runsDir } from '../records/layout.js';
 import { readRunningGroups, runningGroupsPath } from '../records/runningGroups.js';
 import { SPACE_RESERVE_FILE } from '../records/spaceReserve.js';
-import { emptyCounts, type RunRecovery, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
+import { emptyCounts, type RunRecovery, type RunStatus, type RunSummary, type StatusCounts, type StepEndEvent, type SubrunSummary } from '../records/recordTypes.js';
 import { readEvents } from '../records/eventReader.js';
 import { countSteps } from './subrun.js';
 import { plannedSummary } from './executePlan.js';
@@ -202,9 +202,12 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null, 
   if (subrunId) {
     const subFile = path.join(layout.subrunDir(subrunId), 'summary.json');
     const planned = plan?.subruns.find((s) => s.id === subrunId);
-    const sub = existsSync(subFile)
-      ? (readJsonFile(subFile, 'sub-run summary') as SubrunSummary)
-      : planned ? await replayCrashedSubrun(layout.eventLogOf(subrunId), plannedSummary(runId, planned)) : null;
+    const found = existsSync(subFile) ? (readJsonFile(subFile, 'sub-run summary') as SubrunSummary) : null;
+    // A search probe is recorded as `planned` when it starts (it is not in the plan's list): its steps are replayed the same way.
+    const sub = found !== null && found.status !== 'planned'
+      ? found
+      : found !== null ? await replayCrashedSubrun(layout.eventLogOf(subrunId), found)
+        : planned ? await replayCrashedSubrun(layout.eventLogOf(subrunId), plannedSummary(runId, planned)) : null;
     if (sub) {
       mkdirSync(path.dirname(subFile), { recursive: true });
       writeJsonAtomic(subFile, { ...sub, status: 'crashed', reason });
@@ -213,13 +216,17 @@ async function markCrashed(dir: string, runId: string, subrunId: string | null, 
   if (existsSync(summaryFile)) {
     const summary = readJsonFile(summaryFile, 'run summary') as RunSummary;
     const counts = emptyCounts();
-    const subruns = summary.subruns.map((s) => {
+    // A search's summary lists its probes only at the end: the ones that ran are the folders on disk.
+    const listed = plan?.search && summary.subruns.length === 0
+      ? layout.listSubrunIds().map((id) => ({ id, index: Number(id.slice(id.lastIndexOf('-s') + 2)), status: 'planned' as RunStatus, point: {}, margins: {} }))
+      : summary.subruns;
+    const subruns = listed.map((s) => {
       const f = path.join(layout.subrunDir(s.id), 'summary.json');
       const sub = existsSync(f) ? (readJsonFile(f, 'sub-run summary') as SubrunSummary) : null;
       const stepCount = plan?.subruns.find((p) => p.id === s.id)?.steps.length ?? 0;
       if (sub) for (const [k, v] of Object.entries(sub.counts)) counts[k as keyof StatusCounts] += v;
       else counts.skipped += stepCount;
-      return sub ? { ...s, status: sub.status } : s;
+      return sub ? { ...s, status: sub.status, point: sub.point ?? s.point, margins: sub.margins ?? s.margins } : s;
     });
     const endedAt = summary.ended_at ?? new Date().toISOString();
     writeJsonAtomic(summaryFile, { ...summary, status: 'crashed', subruns, counts, reason, ended_at: endedAt,

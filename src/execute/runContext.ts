@@ -2,7 +2,7 @@ import type { DiagAdapter } from '../config/schemas/index.js';
 import type { HealthSources } from '../health/healthMonitor.js';
 import type { EventLog } from '../records/eventLog.js';
 import type { CorrectedErrorsPolicy, StatusCounts, StepStatus, SubrunSummary } from '../records/recordTypes.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlannedSubrun } from '../plan/types.js';
 import type { RecordedExecutable } from './executableGuard.js';
 import type { JournalKeeper } from './journalKeeper.js';
 import type { RailActuator } from './rails.js';
@@ -48,4 +48,21 @@ export interface RunContext {
   health?: { sources: HealthSources; policy: CorrectedErrorsPolicy };
   /** Sub-runs finished before a resume: kept as they are, not executed again. */
   completed?: Record<string, SubrunSummary>;
+  /** Where the sub-runs come from when they are decided as the run goes (a search): instead of the plan's list. */
+  scheduler?: SubrunScheduler;
+}
+
+/**
+ * A source of sub-runs decided one at a time from the outcomes so far (a search, SPEC §10).
+ * executePlan runs what `next` hands it, exactly as a planned sub-run, and reports each end.
+ */
+export interface SubrunScheduler {
+  /** Sub-runs finished before a resume, in order: counted in the result, not run again. */
+  kept: SubrunSummary[];
+  /** Upper estimate of the sub-runs, for progress. */
+  total: number;
+  /** The next sub-run to run, or null when the search is done. Its values are planned and checked points. */
+  next(): PlannedSubrun | null;
+  /** A sub-run ended (its summary is written next). */
+  ended(sub: PlannedSubrun, summary: SubrunSummary): void;
 }

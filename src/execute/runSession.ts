@@ -57,6 +57,8 @@ export interface SessionRequest {
 export interface ResumeState {
   summary: RunSummary;
   completed: Record<string, SubrunSummary>;
+  /** A search run: the sub-runs kept, in execution order (the history the search continues from). */
+  kept?: SubrunSummary[];
 }
 
 /** How a run ended: its parent summary and the exit code of SPEC §5.5. */
@@ -195,7 +197,8 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
 
     let result: ExecutionResult;
     if (req.dryRun) {
-      const subruns = plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
+      // A search's probes are decided as it runs: a dry run of one records none.
+      const subruns = plan.search ? [] : plan.subruns.map((s) => x.plannedSummary(plan.run_id, s));
       const layout = runFolderLayout(dir, plan.run_id);
       for (const s of subruns) {
         mkdirSync(layout.subrunDir(s.id), { recursive: true });
@@ -204,6 +207,12 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       result = { status: 'planned', subruns, counts: start.counts, reason: 'dry run: nothing was launched', restoreFailed: false, fault: null };
     } else {
       result = await execute(x, req, dir, diagAdapters, railAdapters, reserve, executables, readNominals);
+      try {
+        // boundary.json for grid and search runs alike, from the sub-runs as they ended.
+        x.writeRunBoundary(plan, dir, result.subruns);
+      } catch {
+        /* a search rewrote it after each probe; the sub-run summaries hold everything it is read from */
+      }
     }
     const signalName = req.signal.aborted && typeof req.signal.reason === 'string' ? req.signal.reason : null;
     const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
@@ -273,6 +282,7 @@ async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapte
         plan, root, runDir: dir, unit: req.unit, adapters,
         actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, req.workspace.executables, readNominals),
         graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: req.resume?.completed, reserve, executables, processes,
+        scheduler: plan.search ? x.openSearchScheduler(plan, dir, req.resume?.kept ?? []) : undefined,
         health: {
           sources: req.healthSources ?? { sysfsRoot: '/sys', kmsgFile: '/dev/kmsg' },
           policy: req.workspace.policy?.data.health?.corrected_errors ?? DEFAULT_CORRECTED_ERRORS,
@@ -422,14 +432,15 @@ function stopIfSignalled(signal: AbortSignal, recovered: string | null): void {
 // The executor proper (recovery, journal, event log, sub-runs, actuators), loaded while the
 // lock is taken and the sysinfo snapshot runs rather than before either.
 async function loadExecutor() {
-  const [plan, actuators, journal, recover, eventLog, processes, railStart] = await Promise.all([
+  const [plan, actuators, journal, recover, eventLog, processes, railStart, search] = await Promise.all([
     import('./executePlan.js'), import('./actuators.js'), import('./journalKeeper.js'), import('./recover.js'), import('../records/runEventLog.js'),
-    import('./stepProcesses.js'), import('./railStart.js'),
+    import('./stepProcesses.js'), import('./railStart.js'), import('../search/searchRun.js'),
   ]);
   return {
     executePlan: plan.executePlan, plannedSummary: plan.plannedSummary, buildActuators: actuators.buildActuators,
     openJournal: journal.openJournal, recoverOrphan: recover.recoverOrphan, openRunEventLog: eventLog.openRunEventLog,
     openRunProcesses: processes.openRunProcesses, prepareRails: railStart.prepareRails,
+    openSearchScheduler: search.openSearchScheduler, writeRunBoundary: search.writeRunBoundary,
   };
 }
 

@@ -50,8 +50,9 @@ export function initialRunSummary(h: RunHeader): RunSummary {
       kernel: host.facts.kernelRelease,
     },
     bounds: plan.bounds,
-    counts: { ...emptyCounts(), skipped: plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
-    subruns: plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
+    // A search lists its sub-runs as they run: none is planned ahead (its plan lists candidate points).
+    counts: { ...emptyCounts(), skipped: plan.search ? 0 : plan.subruns.length * (plan.subruns[0]?.steps.length ?? 0) },
+    subruns: plan.search ? [] : plan.subruns.map((s) => ({ id: s.id, index: s.index, status: 'planned', point: s.point, margins: s.margins })),
     versions: h.versions,
     inputs: plan.inputs,
     reason: null,
@@ -69,7 +70,10 @@ export function finalRunSummary(
   const counts: StatusCounts = emptyCounts();
   for (const s of subruns) for (const [k, v] of Object.entries(s.counts)) counts[k as keyof StatusCounts] += v;
   const byId = new Map(subruns.map((s) => [s.id, s]));
-  const listed = start.subruns.map((s) => {
+  // A search's sub-runs are not known at the start: the ones that ran are listed in execution order.
+  const known = new Set(start.subruns.map((s) => s.id));
+  const added = subruns.filter((s) => !known.has(s.id)).map((s) => ({ id: s.id, index: s.index, status: s.status, point: s.point, margins: s.margins, reason: s.reason }));
+  const listed = [...start.subruns, ...added].map((s) => {
     const ended = byId.get(s.id);
     // The reason of a sub-run that did not simply pass (marginal, failed by health, aborted).
     return { ...s, status: ended?.status ?? s.status, reason: ended?.status === 'passed' ? null : ended?.reason ?? s.reason ?? null };

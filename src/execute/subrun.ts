@@ -218,7 +218,7 @@ export async function runSubrun(ctx: RunContext, sub: PlannedSubrun, total: numb
     format: 'road_runner.subrun/1', id: sub.id, run_id: ctx.plan.run_id, index: sub.index, status, seed: sub.seed,
     point: sub.point, margins: sub.margins, adapter_margins: sub.adapter_margins,
     started_at: startedAt.toISOString(), ended_at: endedAt.toISOString(), duration_ms: endedAt.getTime() - startedAt.getTime(),
-    counts: countSteps(records), steps: records, reason, health,
+    counts: countSteps(records), steps: records, reason, health, purpose: sub.purpose ?? 'grid',
   };
   return { summary, actuatorFailed, restoreFailed, stopRun, fault };
 }

@@ -4,7 +4,10 @@ import { subrunId } from '../records/layout.js';
 import type { EffectiveBounds } from '../safety/bounds.js';
 import { expandValues, listAxes, listRailSettings } from './axes.js';
 import { axisName, preparePoints } from './points.js';
+import { probeEstimate } from '../search/estimate.js';
+import { candidateId, searchColumns, searchSpecOf } from './searchPlan.js';
 import { expandSteps } from './steps.js';
+import type { PlanSearch } from './searchPlan.js';
 import type { Plan, PlanInput, PlannedRail, PlannedSubrun } from './types.js';
 
 /** Everything buildPlan needs, already loaded, validated and selected. Plain data. */
@@ -53,10 +56,13 @@ export function buildPlan(req: PlanRequest): Plan {
   const idPrefix = `${req.runId}-s`;
   const width = count > 0 ? subrunId(req.runId, count - 1, count).length - idPrefix.length : 0;
   const subruns: PlannedSubrun[] = [];
+  // A search plans every candidate point too (checked like a grid), named `-pNN`: the `-sNN`
+  // ids belong to the probes, numbered as they run.
+  const searching = margin.search !== undefined;
   for (let i = 0; i < count; i++) {
     const p = expansion.pointAt(i);
     subruns.push({
-      id: idPrefix + String(i).padStart(width, '0'),
+      id: searching ? candidateId(req.runId, i, count) : idPrefix + String(i).padStart(width, '0'),
       index: i,
       seed: p.seed,
       point: p.point,
@@ -66,6 +72,13 @@ export function buildPlan(req: PlanRequest): Plan {
     });
   }
   const axes = listAxes(listRailSettings(margin)).map((a) => ({ name: axisName(a), target: a.target, rail: a.rail, values: expandValues(a.spec) }));
+  let search: PlanSearch | undefined;
+  if (margin.search) {
+    const spec = searchSpecOf(margin.search);
+    const columns = searchColumns(axes, spec.rail, spec.direction);
+    const estimate = probeEstimate(spec, columns);
+    search = { spec, columns, worst_case: estimate.worstCase, expected: estimate.expected };
+  }
   return {
     format: 'road_runner.plan/1',
     run_id: req.runId,
@@ -81,6 +94,7 @@ export function buildPlan(req: PlanRequest): Plan {
     rails: describeRails(margin, req.adapters),
     axes,
     inputs: req.inputs,
+    ...(search ? { search } : {}),
     subruns,
   };
 }

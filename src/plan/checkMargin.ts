@@ -44,5 +44,41 @@ export function checkMargin(margin: Loaded<Margin>, diagNames: string[], unloade
         suggestionFor(rail, rails, 'rail'), true));
     }
   }
+  if (data.search) problems.push(...checkSearch(margin));
+  return problems;
+}
+
+// The search block against the targets: its rail must be an axis of the `default` target, the
+// points must form a grid, and coarse_step belongs to coarse-fine alone.
+function checkSearch(margin: Loaded<Margin>): Problem[] {
+  const { source, data } = margin;
+  const search = data.search!;
+  const problems: Problem[] = [];
+  const settings = listRailSettings(data);
+  const own = settings.find((s) => s.target === 'default' && s.rail === search.rail);
+  if (!own) {
+    const swept = settings.filter((s) => s.target === 'default' && s.count > 1).map((s) => s.rail);
+    const elsewhere = settings.find((s) => s.rail === search.rail);
+    problems.push(problemAt(source, '/search/rail',
+      elsewhere ? `search.rail "${search.rail}" is set only in target "${elsewhere.target}"; the searched rail must be swept in the default target`
+        : `search.rail "${search.rail}" is not set by any target`,
+      swept.length > 0 ? suggestionFor(search.rail, swept, 'rail') : `sweep it under targets.default, e.g. ${search.rail}: {sweep: {start: 1000, stop: 800, step: -5}}`));
+  } else if (own.count < 2 && !Number.isNaN(own.count)) {
+    problems.push(problemAt(source, `/targets/default/${escapePointer(search.rail)}`,
+      `the searched rail "${search.rail}" has a single value here; a search needs its sweep (the lattice)`,
+      'give it a sweep or a list of values'));
+  }
+  if ((data.combine ?? 'grid') !== 'grid') {
+    problems.push(problemAt(source, '/combine', 'a search needs combine: grid (each column is searched along the whole lattice)', 'remove combine: zip, or remove the search block'));
+  }
+  if (search.strategy === 'coarse-fine' && search.coarse_step === undefined) {
+    problems.push(problemAt(source, '/search', 'strategy coarse-fine needs coarse_step', `add coarse_step: the coarse step from the safe end in rail units, e.g. ${search.resolution * 5}`, true));
+  }
+  if (search.strategy !== 'coarse-fine' && search.coarse_step !== undefined) {
+    problems.push(problemAt(source, '/search/coarse_step', `coarse_step is used only by strategy coarse-fine (this search is ${search.strategy})`, 'remove coarse_step, or use strategy: coarse-fine', true));
+  }
+  if (search.coarse_step !== undefined && search.coarse_step < search.resolution) {
+    problems.push(problemAt(source, '/search/coarse_step', `coarse_step ${search.coarse_step} is finer than resolution ${search.resolution}`, 'make coarse_step several times the resolution'));
+  }
   return problems;
 }

@@ -1,3 +1,4 @@
+import type { PlanSearch } from './searchPlan.js';
 import type { Scalar, StepLimits } from '../config/schemas/index.js';
 import type { EffectiveBounds } from '../safety/bounds.js';
 
@@ -34,6 +35,8 @@ export interface PlannedSubrun {
   /** Rail values applied only while steps of one adapter run, after jitter. */
   adapter_margins: Record<string, Record<string, number>>;
   steps: PlannedStep[];
+  /** Why a search probe runs (absent in a plan's own list: a grid sub-run, or a search's candidate point). */
+  purpose?: 'probe' | 'confirm' | 'retest';
 }
 
 /** How a rail is driven: by an actuator adapter, or passively through RR_MARGIN_* only. */
@@ -76,6 +79,8 @@ export interface Plan {
   rails: Record<string, PlannedRail>;
   axes: PlannedAxis[];
   inputs: PlanInput[];
+  /** Present when the margin profile searches (SPEC §10): `subruns` are then the candidate points (`-pNN`), not the sub-runs that ran. */
+  search?: PlanSearch;
   subruns: PlannedSubrun[];
   /** Set by `rerun RUN_ID --only …`: the run whose points this one repeats, and which outcomes were picked. */
   rerun_of?: { run_id: string; only: string[] };

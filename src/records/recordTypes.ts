@@ -247,6 +247,8 @@ export interface SubrunSummary {
   reason: string | null;
   /** Health deltas; absent in runs recorded before health was read, null when the sub-run never ran. */
   health?: SubrunHealth | null;
+  /** Why it ran (SPEC §10): a search's `probe`, `confirm` or `retest`, or `grid`; absent in runs recorded before searches. */
+  purpose?: 'probe' | 'confirm' | 'retest' | 'grid';
 }
 
 /** Host facts kept in the parent summary. */

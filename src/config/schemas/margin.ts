@@ -18,6 +18,26 @@ export const railSpecSchema = {
   },
 } as const;
 
+const positiveNumber = { ...exactNumber, exclusiveMinimum: 0 } as const;
+
+/** The `search` block (SPEC §10): find the boundary along one rail instead of running every point. */
+export const searchSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['rail', 'strategy', 'resolution'],
+  description: 'Search for the boundary along one rail instead of running the whole grid; every point stays planned and checked against the bounds.',
+  properties: {
+    rail: { type: 'string', pattern: railNamePattern, description: 'The searched rail: its sweep in the `default` target is the lattice; every other swept rail makes the columns.' },
+    direction: { enum: ['down', 'up'], default: 'down', description: 'down: lowest passing value (Vmin), safe end is the highest value · up: highest passing value (Fmax), safe end is the lowest.' },
+    strategy: { enum: ['edge', 'binary', 'linear', 'coarse-fine'], description: 'edge: start each column at the previous column\'s boundary · binary: bisect · linear: step from the safe end · coarse-fine: coarse steps from the safe end, then bisect.' },
+    resolution: { ...positiveNumber, description: 'Stop a column when its first fail and last pass are this close (rail units).' },
+    coarse_step: { ...positiveNumber, description: 'coarse-fine only: the coarse step from the safe end (rail units), a multiple of the lattice step in effect.' },
+    confirm: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'A point passes only after this many passes in a row.' },
+    retest: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'A failing point is run this many more times ("failed k of n").' },
+    guard_band: { ...exactNumber, minimum: 0, default: 0, description: 'Reported boundary = confirmed boundary moved this far to the safe side (rail units).' },
+  },
+} as const;
+
 /** `margins/<name>.yaml`: which rail values to sweep, and how to combine them. */
 export const marginSchema = {
   $id: 'urn:road-runner:margin',
@@ -41,6 +61,7 @@ export const marginSchema = {
         additionalProperties: railSpecSchema,
       },
     },
+    search: searchSchema,
     jitter: {
       type: 'object',
       propertyNames: { pattern: railNamePattern },
