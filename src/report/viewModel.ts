@@ -111,7 +111,7 @@ function describeRun({ runId, summary, plan }: RunRecords) {
     status: summary?.status ?? 'unknown (no summary.json)',
     flow: summary?.flow ?? plan?.flow ?? null,
     margin: summary?.margin ?? plan?.margin ?? null,
-    combine: plan?.combine ?? null,
+    combine: plan?.search ? `search: ${plan.search.spec.strategy}` : (plan?.combine ?? null),
     seed: summary?.seed ?? plan?.seed ?? null,
     seedSource: plan?.seed_source ?? null,
     startedAt: summary?.started_at ?? null,

@@ -101,7 +101,7 @@ describe('over real runs', () => {
     expect(d.matched_points).toBe(27);
     expect(d.changed_points).toEqual([]);
     expect(d.step_changes).toEqual([]);
-    expect(d.unchanged).toEqual({ count: 27, by_status: { passed: 19, failed: 8 } });
+    expect(d.unchanged).toEqual({ count: 27, by_status: { passed: 18, failed: 9 } });
     expect(d.metric_summary.length).toBeGreaterThan(0);
     expect(d.metric_summary.every((m) => m.compared > 0)).toBe(true);
     expect(d.warnings).toEqual([]);
@@ -121,7 +121,7 @@ describe.skipIf(!commandsRegistered())('the commands', () => {
     const text = runCli(ws, ['runs', 'list']);
     expect(text.code).toBe(0);
     expect(text.out.split('\n')[0]).toMatch(/^RUN\s+STARTED\s+UNIT\s+FLOW\s+MARGIN\s+STATUS/);
-    expect(text.out).toMatch(new RegExp(`${runA}\\s+\\S+ \\S+\\s+SN1\\s+sample_flow\\s+sample_margin\\s+failed\\s+76 passed, 8 failed, 24 skipped`));
+    expect(text.out).toMatch(new RegExp(`${runA}\\s+\\S+ \\S+\\s+SN1\\s+sample_flow\\s+sample_margin\\s+failed\\s+72 passed, 9 failed, 27 skipped`));
     const json = runCli(ws, ['runs', 'list', '--json']);
     expect((JSON.parse(json.out) as { id: string }[]).map((r) => r.id)).toEqual([runHot, runA2, runA]);
   });
@@ -142,7 +142,7 @@ describe.skipIf(!commandsRegistered())('the commands', () => {
   it('diff exits 0 with a one-line summary; unknown ids exit 2', () => {
     const same = runCli(ws, ['diff', runA, runA2]);
     expect(same.code).toBe(0);
-    expect(same.out).toContain('27 points unchanged (19 passed, 8 failed)');
+    expect(same.out).toContain('27 points unchanged (18 passed, 9 failed)');
     const json = runCli(ws, ['diff', runA, runHot, '--json']);
     expect(JSON.parse(json.out)).toMatchObject({ matched_points: 3, same_sweep: false });
     const bad = runCli(ws, ['diff', runA, 'rr-nope']);

@@ -99,8 +99,10 @@ export default async function rerun(ctx: CommandContext, args: Record<string, un
     ctx.out(`run ${runId} has no ${only.join(' or ')} points: nothing to rerun`);
     return 0;
   }
+  // The chosen points run as a plain list, each once, even when the old run was a search.
+  const { search: _search, ...grid } = replanned;
   const plan = {
-    ...replanned,
+    ...grid,
     subruns: selection.subruns,
     rerun_of: { run_id: runId, only },
   };
