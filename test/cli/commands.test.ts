@@ -28,7 +28,7 @@ describe('validate', () => {
   test('exit 0 on the sample workspace', async () => {
     const r = await runCli(['validate'], { cwd: root });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^ok: \d+ valid files \(\d+ adapters, 1 flows, 1 margins, 4 profiles, policy\)$/m);
+    expect(r.stdout).toMatch(/^ok: \d+ valid files \(\d+ adapters, 1 flows, 2 margins, 4 profiles, policy\)$/m);
     expect(listRuns(root)).toEqual([]);
   });
 

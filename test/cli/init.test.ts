@@ -56,7 +56,7 @@ describe('init', { timeout: 60_000 }, () => {
 
     const v = await runCli(['validate'], { cwd: ws });
     expect(v.code).toBe(0);
-    expect(v.stdout).toContain('ok: 14 valid files');
+    expect(v.stdout).toContain('ok: 15 valid files');
     const p = await runCli(['plan', '--flow', 'sample_flow', '--margin', 'sample_margin', '--host', hostFile('xeon-gold-6338.yaml')], { cwd: ws });
     expect(p.stderr).toBe('');
     expect(p.code).toBe(0);

@@ -45,7 +45,7 @@ describe('run anatomy (SPEC §5.3)', () => {
     const s1 = `subruns/${newId}-s01`;
     const logs = (sub: string, names: string[]) => ['stderr/', ...names.map((n) => `stderr/${n}`), 'stdout/', ...names.map((n) => `stdout/${n}`)].map((p) => `${sub}/${p}`);
     expect(listTree(newDir)).toEqual([
-      'inputs/', ...listTree(path.join(newDir, 'inputs')).map((p) => `inputs/${p}`),
+      'boundary.json', 'inputs/', ...listTree(path.join(newDir, 'inputs')).map((p) => `inputs/${p}`),
       'plan.json', 'report.html', 'report.md',
       'subruns/',
       `${s0}/`, ...logs(s0, ['00_smoke-0.log', '01_smoke-1.log', '02_edge.log']), `${s0}/steps.ldjson`, `${s0}/summary.json`,
