@@ -133,8 +133,10 @@ describe('process facts', () => {
   });
 
   it('counts a zombie (exited, not yet reaped by its parent) as gone', async () => {
-    // `sleep 0` exits at once; its parent execs into `sleep 5`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // The forked child exits at once; its perl parent never calls wait, so it stays a zombie.
+    // (A shell is no good here: dash may reap a finished background job before it execs.)
+    const script = 'my $p = fork(); exit 0 if $p == 0; $| = 1; print "$p\\n"; sleep 5;';
+    const parent = spawn('perl', ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const zombiePid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString()))));
     for (let i = 0; i < 100 && !readFileSync(`/proc/${zombiePid}/stat`, 'utf8').includes(') Z '); i++) {
       await new Promise((r) => setTimeout(r, 20));
