@@ -36,10 +36,43 @@ describe('module boundaries', () => {
   });
 
   test('config, plan and safety do no I/O (the build step that writes generated code aside)', () => {
-    const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'execa', 'node:net'];
     const offenders = files.filter((f) => /^(config|plan|safety)\//.test(f.rel) && !['config/generateValidators.ts', 'config/writeSchemaFiles.ts'].includes(f.rel))
       .filter((f) => allImports(f.text).some((spec) => io.includes(spec)));
     expect(offenders.map((f) => f.rel)).toEqual([]);
+  });
+
+  const io = ['node:fs', 'node:fs/promises', 'node:child_process', 'execa', 'node:net'];
+  const relImports = (f: { rel: string; text: string }) => allImports(f.text).filter((spec) => spec.startsWith('.'))
+    .map((spec) => path.posix.normalize(path.posix.join(path.posix.dirname(f.rel), spec)));
+
+  // The search engine decides probes from plain data; only the modules that drive a run or write
+  // boundary.json touch files or the executor (SPEC §10, docs/search.md).
+  const searchDrivers = ['search/searchScheduler.ts', 'search/searchRun.ts', 'search/boundaryRecord.ts'];
+
+  test('the search engine is pure: no I/O and no reach into execute/ or records/', () => {
+    const engine = files.filter((f) => f.rel.startsWith('search/') && !searchDrivers.includes(f.rel));
+    expect(engine.map((f) => f.rel)).toContain('search/engine.ts');
+    const offenders = engine.flatMap((f) => [
+      ...allImports(f.text).filter((spec) => io.includes(spec)),
+      ...relImports(f).filter((target) => /^(execute|records|cli)\//.test(target)),
+    ].map((spec) => `${f.rel} → ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  test('the search drivers are reached only from the CLI and the run session', () => {
+    const offenders = files.filter((f) => !/^(cli|search)\//.test(f.rel) && f.rel !== 'execute/runSession.ts')
+      .filter((f) => relImports(f).some((target) => searchDrivers.includes(target.replace(/\.js$/, '.ts'))))
+      .map((f) => f.rel);
+    expect(offenders).toEqual([]);
+  });
+
+  test('health: only the counter readers touch files; the verdict and the kernel-log parser are pure', () => {
+    const readers = ['health/edacCounts.ts', 'health/kmsgReader.ts'];
+    const offenders = files.filter((f) => f.rel.startsWith('health/') && !readers.includes(f.rel))
+      .filter((f) => allImports(f.text).some((spec) => io.includes(spec)))
+      .map((f) => f.rel);
+    expect(offenders).toEqual([]);
+    expect(files.filter((f) => f.rel.startsWith('health/') && allImports(f.text).includes('node:fs')).map((f) => f.rel).sort()).toEqual(readers);
   });
 
   const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core'];
