@@ -24,6 +24,8 @@ export interface RunBundlePlan {
   bag: BagRequest;
   skipped: string[];
   logs: number;
+  /** The run's status as its summary says (`unknown` when unreadable): `planned` means it has not finished. */
+  status: string;
 }
 
 /** Lists what a run's bundle holds; reads the run's plan and summary for bag-info. */
@@ -58,6 +60,7 @@ export function planRunBundle(req: RunBundleRequest): RunBundlePlan {
   return {
     skipped,
     logs,
+    status: text(summary?.status),
     bag: {
       name: req.runId,
       files,
@@ -79,10 +82,10 @@ export function planRunBundle(req: RunBundleRequest): RunBundlePlan {
 }
 
 /** Writes a run's bundle to a file (atomically) or a stream. */
-export async function bundleRun(req: RunBundleRequest, to: { file: string } | { stream: Writable }): Promise<BagWritten & { skipped: string[]; logs: number; executables: boolean }> {
+export async function bundleRun(req: RunBundleRequest, to: { file: string } | { stream: Writable }): Promise<BagWritten & { skipped: string[]; logs: number; executables: boolean; status: string }> {
   const planned = planRunBundle(req);
   const written = 'file' in to ? await writeBagFile(planned.bag, to.file) : await writeBagTarGz(planned.bag, to.stream);
-  return { ...written, skipped: planned.skipped, logs: planned.logs, executables: (planned.bag.texts ?? []).length > 0 };
+  return { ...written, skipped: planned.skipped, logs: planned.logs, executables: (planned.bag.texts ?? []).length > 0, status: planned.status };
 }
 
 /** The executables a run hashed at its start (sysinfo.json `extra.adapters`); null when it recorded none. */

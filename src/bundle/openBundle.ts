@@ -95,7 +95,7 @@ export async function openBundle(file: string, options: OpenOptions = {}): Promi
       strict: true,
       preserveOwner: false,
       noMtime: true,
-      keep: true,
+      // No `keep`: the folder is fresh and duplicates are refused in the filter (and `keep` costs an lstat per entry).
       // Bombs are bounded by the entry and size limits below; gzip alone cannot exceed ~1032:1.
       maxDecompressionRatio: 2000,
       filter: (p, entry) => {
@@ -242,7 +242,9 @@ function oneLine(s: string): string {
   return s.split('\n')[0]!.slice(0, 200);
 }
 
+// Small files (most records) are hashed in one read; large ones (logs) streamed.
 function sha256File(file: string): Promise<string> {
+  if (statSync(file).size <= 1024 * 1024) return Promise.resolve(createHash('sha256').update(readFileSync(file)).digest('hex'));
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(file).on('data', (c) => hash.update(c)).on('error', reject).on('end', () => resolve(hash.digest('hex')));

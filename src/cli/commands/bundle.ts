@@ -15,7 +15,7 @@ export default async function bundle(ctx: CommandContext, args: Record<string, u
   if (outArg === '-') {
     if (process.stdout.isTTY) throw new UsageError('--out - would write a compressed archive to the terminal', 'redirect stdout to a file or a pipe, or name a file with --out');
     const written = await bundleRun(req, { stream: process.stdout });
-    for (const s of written.skipped) ctx.err(`warning: not bundled: ${s}`);
+    warn(ctx, runId, written);
     ctx.err(`bundled run ${runId}: ${written.payload_files} files, ${written.payload_bytes} bytes, payload sha256 ${written.payload_sha256}`);
     return 0;
   }
@@ -23,10 +23,16 @@ export default async function bundle(ctx: CommandContext, args: Record<string, u
   const target = path.resolve(ctx.cwd, outArg ?? `${runId}.bundle.tar.gz`);
   checkOutTarget(target);
   const written = await bundleRun(req, { file: target });
-  for (const s of written.skipped) ctx.err(`warning: not bundled: ${s}`);
-  if (!written.executables) ctx.err(`warning: run ${runId} recorded no executable hashes in sysinfo.json; a replay cannot compare executables`);
+  warn(ctx, runId, written);
   ctx.out(`bundled run ${runId}: ${written.payload_files} files, ${written.payload_bytes} bytes of payload${withLogs ? `, ${written.logs} log file(s)` : ', logs not included (--with-logs adds them)'}`);
   ctx.out(`  payload sha256 ${written.payload_sha256}`);
   ctx.out(`  wrote ${path.relative(ctx.cwd, target) || target}`);
   return 0;
+}
+
+// What the bundle lacks or may not hold as final.
+function warn(ctx: CommandContext, runId: string, w: { skipped: string[]; executables: boolean; status: string }): void {
+  for (const s of w.skipped) ctx.err(`warning: not bundled: ${s}`);
+  if (!w.executables) ctx.err(`warning: run ${runId} recorded no executable hashes in sysinfo.json; a replay cannot compare executables`);
+  if (w.status === 'planned') ctx.err(`warning: run ${runId} has not finished (its summary says planned); the bundle holds its records as they were now`);
 }
