@@ -4,7 +4,7 @@
 // are crafted with Python's tarfile (test/bundle/tamper.py) from a good bundle of a small run
 // folder made with the real writer.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ if (!hasPython && !required) console.warn('skipping the crafted-bundle cases of 
 let tmp: string;
 let good: string;
 let watched: string;
+let packed: { skipped: string[]; logs: number };
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(tmpdir(), 'rr-tamper-'));
@@ -35,8 +36,10 @@ beforeAll(async () => {
   writeFileSync(path.join(run, 'inputs', 'flows', 'f.yaml'), 'name: f\nsteps: []\n');
   writeFileSync(path.join(sub, 'summary.json'), '{}');
   writeFileSync(path.join(sub, 'stdout', '00_a.log'), 'hello\n');
+  // A symlink in a run folder is never packed (nor followed).
+  symlinkSync('/etc/passwd', path.join(run, 'inputs', 'link.yaml'));
   good = path.join(tmp, 'good.tar.gz');
-  await bundleRun({ runDir: run, runId: RUN_ID, withLogs: true, now: new Date('2026-01-02T00:00:00Z') }, { file: good });
+  packed = await bundleRun({ runDir: run, runId: RUN_ID, withLogs: true, now: new Date('2026-01-02T00:00:00Z') }, { file: good });
   watched = path.join(tmp, 'watched');
   mkdirSync(watched);
 });
@@ -91,6 +94,8 @@ describe('openBundle', () => {
       expect(b.dir.startsWith(parent)).toBe(true);
       expect(readdirSync(b.workDir)).toEqual([]);
       expect(b.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(packed.skipped).toEqual(['inputs/link.yaml (a symlink)']);
+      expect(packed.logs).toBe(1);
     } finally {
       b.cleanup();
     }
