@@ -12,11 +12,12 @@
 // - bundleInputsToFile(req, file) writes the same bytes to a file, atomically.
 
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Workspace } from '../config/workspaceTypes.js';
+import { UsageError } from '../errors.js';
 import { toolVersions } from '../execute/toolVersions.js';
 import type { Plan } from '../plan/types.js';
 import { copyInputs } from '../records/inputs.js';
@@ -61,7 +62,7 @@ async function withInputsBag<T>(req: InputsBundleRequest, use: (bag: BagRequest)
     for (const c of copies) {
       const planned = req.plan.inputs.find((i) => path.resolve(req.root, i.file) === c.source);
       if (planned && planned.sha256 !== c.sha256) {
-        throw new Error(`${c.source} changed since it was planned (sha256 ${c.sha256.slice(0, 12)}…, planned ${planned.sha256.slice(0, 12)}…)`);
+        throw new UsageError(`${c.source} changed since it was planned (sha256 ${c.sha256.slice(0, 12)}…, planned ${planned.sha256.slice(0, 12)}…)`, 'plan again, then bundle');
       }
     }
     const executables = await hashPlanExecutables(req.plan, req.workspace, req.root, req.envPath);
@@ -88,9 +89,4 @@ async function withInputsBag<T>(req: InputsBundleRequest, use: (bag: BagRequest)
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/** Reads a bundle file into memory (for callers that store bundles as bytes). */
-export function readBundleBytes(file: string): Buffer {
-  return readFileSync(file);
 }
