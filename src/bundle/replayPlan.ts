@@ -131,10 +131,11 @@ export function readBundledExecutables(b: OpenedBundle): BundledExecutables | nu
   return executablesFromSysinfo(path.join(b.dataDir, 'sysinfo.json'));
 }
 
-/** What two plans are compared on: not ids, timestamps, input paths, or the wording of why a profile was chosen. */
+/** What two plans are compared on: not ids, timestamps, input paths, the wording of why a profile was chosen, or an earlier replay's link. */
 export function comparableForReplay(plan: Plan): unknown {
   return {
     ...plan,
+    replay_of: undefined,
     run_id: undefined,
     created_at: undefined,
     seed_source: undefined,

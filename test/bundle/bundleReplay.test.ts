@@ -168,6 +168,14 @@ describe('replay', () => {
     expect(sha256(path.join(dir!, 'inputs/flows/lim.yaml'))).toBe(sha256(path.join(runDir, 'inputs/flows/lim.yaml')));
     expect(sha256(path.join(dir!, 'inputs/policy/safety.yaml'))).toBe(sha256(policyFile()));
     expect(ws.railState('vcore_mv')).toBe(1000);
+    // A replayed run is a run like any other: rerun plans from its inputs/, and its own bundle replays (the link is not a difference).
+    const rerun = await ws.cli(['rerun', path.basename(dir!), '--only', 'failed', '--yes', '--dry-run']);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const again = path.join(out, 'again.tar.gz');
+    expect((await ws.cli(['bundle', path.basename(dir!), '--out', again])).code).toBe(0);
+    const twice = await ws.cli(['replay', again, '--unit', 'SN2', '--yes', '--dry-run']);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stdout).toContain('the plan made here equals the bundled plan');
   });
 
   it('--only failed runs just the failed point with its bundled seed; an executable that differs here is reported, not refused', async () => {
