@@ -75,7 +75,7 @@ describe('module boundaries', () => {
     expect(files.filter((f) => f.rel.startsWith('health/') && allImports(f.text).includes('node:fs')).map((f) => f.rel).sort()).toEqual(readers);
   });
 
-  const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core'];
+  const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core', 'tar'];
 
   // The heavy modules a module reaches through static imports (dynamic import() is the way out).
   function reachHeavy(start: string): { seen: Set<string>; reached: string[] } {
@@ -102,12 +102,21 @@ describe('module boundaries', () => {
     expect(reached).toEqual([]);
   });
 
-  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean'])(
+  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean', 'bundle', 'replay'])(
     'the %s command reaches no heavy module statically', (name) => {
       const { seen, reached } = reachHeavy(`cli/commands/${name}.ts`);
       expect(seen.size).toBeGreaterThan(1);
       expect(reached).toEqual([]);
     });
+
+  test('tar is imported only under src/bundle/, and only with import(); bundle/ does not reach into cli/', () => {
+    const tarUsers = files.filter((f) => allImports(f.text).includes('tar')).map((f) => f.rel);
+    expect(tarUsers.length).toBeGreaterThan(0);
+    expect(tarUsers.filter((rel) => !rel.startsWith('bundle/'))).toEqual([]);
+    expect(files.filter((f) => staticImports(f.text).includes('tar')).map((f) => f.rel)).toEqual([]);
+    const intoCli = files.filter((f) => f.rel.startsWith('bundle/') && allImports(f.text).some((spec) => spec.includes('/cli/')));
+    expect(intoCli.map((f) => f.rel)).toEqual([]);
+  });
 
   test('the check sees a heavy module when one is imported statically', () => {
     // Some module must import a heavy one statically (e.g. the template engine), or this check could not fail.

@@ -136,6 +136,20 @@ function buildParser(argv: string[]) {
         .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
         .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
       lazy(() => import('./commands/rerun.js')))
+    .command('bundle [run_id]', 'Pack a run as one BagIt .tar.gz (checkable with sha256sum -c; docs/bundles.md)', (y) =>
+      runIdOptions(y)
+        .option('out', { type: 'string', requiresArg: true, describe: 'Output file (default ./<RUN_ID>.bundle.tar.gz); - for stdout' })
+        .option('with-logs', { type: 'boolean', describe: 'Include the stdout/stderr logs of every step' }),
+      lazy(() => import('./commands/bundle.js')))
+    .command('replay <bundle>', 'Plan a bundle\'s run again on this host, under its policy; refuse a different plan; run it (docs/bundles.md)', (y) =>
+      y.positional('bundle', { type: 'string', demandOption: true, describe: 'A .tar.gz made by road_runner bundle' })
+        .option('unit', { type: 'string', requiresArg: true, demandOption: true, describe: 'Serial number of the unit under test' })
+        .option('only', { type: 'string', array: true, requiresArg: true, describe: 'Only the failed, marginal, flaky or crashed points of the bundled run' })
+        .option('accept-differences', { type: 'boolean', describe: 'Run the plan made here even where it differs from the bundled one' })
+        .option('yes', { type: 'boolean', describe: 'Skip the confirmation question' })
+        .option('dry-run', { type: 'boolean', describe: 'Write plan, sysinfo and summaries without launching anything' })
+        .option('grace', { type: 'string', requiresArg: true, describe: 'Seconds between SIGTERM and SIGKILL on timeout, 0 to 3600 (default 5)' }),
+      lazy(() => import('./commands/replay.js')))
     .command('runs <action> [id]', 'List the runs of the workspace, or show one run in detail', (y) =>
       y.positional('action', { choices: ['list', 'show'] as const, demandOption: true })
         .positional('id', { type: 'string', describe: 'Run id for show, or "latest"' })

@@ -75,10 +75,11 @@ export async function loadRecordedInputs(ctx: CommandContext, run: RecordedRun):
   return { validators, workspace, flow, margin };
 }
 
-/** The plan without what legitimately differs between two plannings: ids, timestamps, input paths. */
+/** The plan without what legitimately differs between two plannings: ids, timestamps, input paths, and a replay's link to its bundle. */
 export function comparablePlan(plan: Plan): unknown {
   return {
     ...plan,
+    replay_of: undefined,
     run_id: undefined,
     created_at: undefined,
     seed_source: undefined,

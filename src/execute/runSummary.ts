@@ -58,6 +58,7 @@ export function initialRunSummary(h: RunHeader): RunSummary {
     reason: null,
     boot_id: readBootId(),
     ...(plan.rerun_of === undefined ? {} : { rerun_of: plan.rerun_of }),
+    ...(plan.replay_of === undefined ? {} : { replay_of: plan.replay_of }),
   };
 }
 

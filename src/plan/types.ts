@@ -84,4 +84,6 @@ export interface Plan {
   subruns: PlannedSubrun[];
   /** Set by `rerun RUN_ID --only …`: the run whose points this one repeats, and which outcomes were picked. */
   rerun_of?: { run_id: string; only: string[] };
+  /** Set by `replay BUNDLE`: the bundle (file name, bundled run, payload sha256), `--only`, and how many plan differences were accepted. */
+  replay_of?: { bundle: string; run_id: string | null; payload_sha256: string; only: string[] | null; accepted_differences: number };
 }

@@ -295,6 +295,17 @@ export interface RunSummary {
   recovery?: RunRecovery;
   /** A run made by `rerun RUN_ID --only …`: the run whose points it repeats, and which outcomes were picked (as in plan.json). */
   rerun_of?: { run_id: string; only: string[] };
+  /** A run made by `replay BUNDLE`: the bundle's file name, the run it was bundled from, and its payload's sha256 (as in plan.json). */
+  replay_of?: ReplayLink;
+}
+
+/** `replay_of` of a replayed run's plan.json and summary.json. */
+export interface ReplayLink {
+  bundle: string;
+  run_id: string | null;
+  payload_sha256: string;
+  only: string[] | null;
+  accepted_differences: number;
 }
 
 /** All-zero counts. */

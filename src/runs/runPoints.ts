@@ -35,7 +35,11 @@ export interface RunPoints {
 
 /** Loads the points of run `id` of the workspace at `root`; UsageError (exit 2) for an unknown or malformed id. */
 export function loadRunPoints(root: string, id: string): RunPoints {
-  const dir = resolveRunFolder(root, id).path;
+  return loadRunPointsAt(resolveRunFolder(root, id).path, id);
+}
+
+/** Loads the points of run `id` whose records are in folder `dir` (e.g. a bundle's data/). */
+export function loadRunPointsAt(dir: string, id: string): RunPoints {
   const warnings: string[] = [];
   const side: RunSide = { run_id: id, dir, status: 'unknown', unit: null, flow: null, margin: null, started_at: null };
   const byId = new Map<string, PointOutcome>();
