@@ -1,0 +1,48 @@
+// Starts and stops the dashboard's HTTP server (@hono/node-server over node:http). Imported
+// only by `road_runner serve`, so no other command loads an HTTP stack.
+
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createServeApp, type RouteModule } from './app.js';
+import { openPageRenderer } from './pages.js';
+import { assetRoutes } from './routes/assets.js';
+import { compareRoutes } from './routes/compare.js';
+import { runRoutes } from './routes/runs.js';
+import { TailHub } from './tailHub.js';
+import type { ServeOptions } from './options.js';
+
+/** The pages of `road_runner serve`; a fleet page (with --db) is one more module here. */
+export const ROUTE_MODULES: readonly RouteModule[] = [assetRoutes, runRoutes, compareRoutes];
+
+/** How often the logs of a watched run are looked at (ms): well under the 500 ms a step end may take to show. */
+export const POLL_INTERVAL_MS = 150;
+
+/** A listening dashboard. */
+export interface RunningServer {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** Listens on options.bind:options.port and serves the workspace at `root`. */
+export async function startServer(root: string, options: ServeOptions, log: (line: string) => void): Promise<RunningServer> {
+  const pages = await openPageRenderer(root);
+  const hub = new TailHub({ intervalMs: POLL_INTERVAL_MS, keepIdle: 4 });
+  const closing = new AbortController();
+  const app = createServeApp({ root, token: options.token, pages, hub, closing: closing.signal, log }, ROUTE_MODULES);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port, hostname: options.bind }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: () => new Promise<void>((resolve) => {
+      closing.abort();
+      hub.close();
+      server.close(() => resolve());
+      // Live pages hold their event streams open: end them rather than wait.
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    }),
+  };
+}
