@@ -7,6 +7,7 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { readBearer, TOKEN_COOKIE, tokenMatches } from './auth.js';
 import type { PageRenderer } from './pages.js';
+import type { RecordCache } from './recordCache.js';
 import type { TailHub } from './tailHub.js';
 
 /** What every route module receives. */
@@ -15,6 +16,7 @@ export interface ServeDeps {
   token: string | null;
   pages: PageRenderer;
   hub: TailHub;
+  records: RecordCache;
   /** Aborted when the server closes: live streams end. */
   closing: AbortSignal;
   /** One line for the operator (errors that are our bugs). */

@@ -15,6 +15,9 @@ export const STATIC_FILES: Record<string, { type: string; file: string }> = {
   'serve.js': { type: 'text/javascript; charset=utf-8', file: 'serve/serve.js' },
 };
 
+/** The page templates under templates/serve/. */
+export const PAGE_TEMPLATES = ['runs.njk', 'run.njk', 'shmoo.njk', 'log.njk', 'compare.njk', 'error.njk'] as const;
+
 /** Renders pages and hands out the static assets. */
 export interface PageRenderer {
   render: (name: string, context: object) => string;
@@ -28,6 +31,8 @@ export async function openPageRenderer(root: string): Promise<PageRenderer> {
     autoescape: true,
     ...TEMPLATE_COMPILE_OPTIONS,
   });
+  // Compiled now rather than on the first visit of each page.
+  for (const name of PAGE_TEMPLATES) env.getTemplate(`serve/${name}`, true);
   const assets = new Map<string, { type: string; body: string }>();
   for (const [name, { type, file }] of Object.entries(STATIC_FILES)) {
     assets.set(name, { type, body: readFileSync(join(packageTemplatesDir(), file), 'utf8') });

@@ -4,6 +4,7 @@
 // grows with the number of sub-runs and steps/500, never with the steps themselves. A torn last
 // line waits for its newline; a corrupt line is skipped and told.
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_DIRS, RECORD_FILES } from '../records/layout.js';
@@ -13,8 +14,9 @@ import { toStepRow, type StepRow, type SubrunSteps } from '../report/stepScan.js
 
 /** Steps between two remembered positions (a page of steps is read from the nearest one). */
 export const CHECKPOINT_EVERY = 500;
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
 const RECENT = 20;
+const SLICE_MS = 20;
 
 /** Where in the event logs reading may start: file index, byte offset, step_end events before it. */
 export interface Checkpoint {
@@ -49,6 +51,8 @@ export class RunTail {
   total = 0;
   /** Grows whenever a poll saw a new event. */
   version = 0;
+  /** True once a poll has read every log to its end (counts cover the whole run so far). */
+  caughtUp = false;
   private readonly cursors: Cursor[] = [];
   private readonly open = new Map<string, { log_name: string | null; step_id: string; adapter: string }>();
   private from = 0;
@@ -82,13 +86,21 @@ export class RunTail {
     return this.polling;
   }
 
+  // Reads the logs in slices of about SLICE_MS with synchronous calls (a run of 25,000 sub-runs
+  // has 25,000 small files: one asynchronous round trip each would take seconds), yielding to
+  // the event loop between slices so that pages are still answered meanwhile.
   private async readNew(): Promise<StepRow[]> {
     await this.discoverFiles();
     const ended: StepRow[] = [];
+    let sliceStart = performance.now();
     for (let i = this.from; i < this.cursors.length; i++) {
-      const grew = await this.readFile(i, ended);
-      if (grew) this.from = i;
+      if (this.readFile(i, ended)) this.from = i;
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
     }
+    this.caughtUp = true;
     return ended.slice(-50);
   }
 
@@ -115,21 +127,21 @@ export class RunTail {
   }
 
   // Reads file i from its offset to its current end; true when it had new bytes.
-  private async readFile(i: number, ended: StepRow[]): Promise<boolean> {
+  private readFile(i: number, ended: StepRow[]): boolean {
     const cursor = this.cursors[i]!;
-    let handle;
+    let fd: number;
     try {
-      handle = await open(cursor.path, 'r');
+      fd = openSync(cursor.path, 'r');
     } catch {
       return false; // not created yet
     }
     try {
-      const { size, isFile } = await handle.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
-      if (!isFile || size <= cursor.offset + cursor.carry.length) return false;
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size <= cursor.offset + cursor.carry.length) return false;
       let position = cursor.offset + cursor.carry.length;
-      const buffer = Buffer.alloc(Math.min(CHUNK, size - position));
-      while (position < size) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - position), position);
+      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, st.size - position));
+      while (position < st.size) {
+        const bytesRead = readSync(fd, buffer, 0, Math.min(buffer.length, st.size - position), position);
         if (bytesRead === 0) break;
         position += bytesRead;
         const data = cursor.carry.length === 0 ? buffer.subarray(0, bytesRead) : Buffer.concat([cursor.carry, buffer.subarray(0, bytesRead)]);
@@ -139,7 +151,7 @@ export class RunTail {
       }
       return true;
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   }
 
@@ -199,6 +211,8 @@ export interface StepWindow {
   start: number;
   count: number;
   subrun?: string;
+  /** The run's sub-run ids in order (from its records): page 0 then needs no listing of the folder. */
+  subrunIds?: readonly string[];
 }
 
 /**
@@ -213,16 +227,22 @@ export async function readStepWindow(tail: RunTail, window: StepWindow): Promise
     files = [tail.layout.eventLogOf(window.subrun)];
     from = { file: 0, offset: 0, before: 0 };
   } else {
-    files = tail.files;
+    // Before the first full read, page 0 lists the logs itself rather than wait for the counts.
+    files = tail.caughtUp ? tail.files : tail.layout.kind === 'flat' ? [tail.layout.eventLogOf('')]
+      : (window.subrunIds ?? tail.layout.listSubrunIds()).map((id) => tail.layout.eventLogOf(id));
     from = window.subrun !== undefined ? tail.checkpoints[0]! : [...tail.checkpoints].reverse().find((c) => c.before <= window.start) ?? tail.checkpoints[0]!;
   }
   let seen = from.before;
   const starts = new Map<string, string | null>();
-  for (let f = from.file; f < files.length && rows.length < window.count; f++) {
+  let missing = 0;
+  // Sub-runs run in order: past a long stretch of sub-runs without a log, none has one.
+  for (let f = from.file; f < files.length && rows.length < window.count && missing < 64; f++) {
     let handle;
     try {
       handle = await open(files[f]!, 'r');
+      missing = 0;
     } catch {
+      missing += 1;
       continue;
     }
     try {

@@ -9,6 +9,7 @@ import { assetRoutes } from './routes/assets.js';
 import { compareRoutes } from './routes/compare.js';
 import { runRoutes } from './routes/runs.js';
 import { TailHub } from './tailHub.js';
+import { RecordCache } from './recordCache.js';
 import type { ServeOptions } from './options.js';
 
 /** The pages of `road_runner serve`; a fleet page (with --db) is one more module here. */
@@ -28,7 +29,7 @@ export async function startServer(root: string, options: ServeOptions, log: (lin
   const pages = await openPageRenderer(root);
   const hub = new TailHub({ intervalMs: POLL_INTERVAL_MS, keepIdle: 4 });
   const closing = new AbortController();
-  const app = createServeApp({ root, token: options.token, pages, hub, closing: closing.signal, log }, ROUTE_MODULES);
+  const app = createServeApp({ root, token: options.token, pages, hub, records: new RecordCache(root), closing: closing.signal, log }, ROUTE_MODULES);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.bind }, () => resolve(s));
     s.once('error', reject);

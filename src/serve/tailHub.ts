@@ -29,6 +29,18 @@ export class TailHub {
     return entry.tail;
   }
 
+  /** The run's tail as it is now (see `catchUp`). */
+  peek(run: FoundRun): RunTail {
+    return this.entry(run).tail;
+  }
+
+  /** Starts the first full read of the run's logs in the background, if none was made. */
+  catchUp(run: FoundRun): void {
+    const tail = this.entry(run).tail;
+    // After the answer in hand has gone out: the read competes for the same thread.
+    if (!tail.caughtUp) setTimeout(() => tail.poll().catch(() => undefined), 0);
+  }
+
   /** Starts calling `listener` as the run's logs grow; returns the function that stops it. */
   subscribe(run: FoundRun, listener: TailListener): () => void {
     const entry = this.entry(run);

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_FILES, runsDir } from '../records/layout.js';
 import { formatDuration } from '../report/format.js';
-import { listSubrunEntries, loadRunRecords, type RunRecords } from '../report/runData.js';
+import { listSubrunEntries, type RunRecords } from '../report/runData.js';
 import type { StepRow } from '../report/stepScan.js';
 import { readTail } from '../report/tail.js';
 import { buildShmooView, describeRun } from '../report/viewModel.js';
@@ -42,6 +42,7 @@ export function describeProgress(tail: RunTail, subrunTotal: number, live: boole
   const running = tail.running;
   return {
     live,
+    counted: tail.caughtUp,
     steps: tail.total,
     counts: { ...tail.counts, marginal: tail.marginal },
     subrunsStarted: tail.bySubrun.size,
@@ -53,13 +54,23 @@ export function describeProgress(tail: RunTail, subrunTotal: number, live: boole
 }
 
 /** The run page: header, progress, and the first page of steps. */
-export async function buildRunView(root: string, run: FoundRun, tail: RunTail) {
-  const records = await loadRunRecords(root, run.id);
+export function buildRunView(root: string, run: FoundRun, tail: RunTail, records: RunRecords) {
   const entries = listSubrunEntries(records);
   const live = isRunLive(root, run.id);
+  const progress = describeProgress(tail, entries.length, live);
+  const summary = records.summary;
+  if (!progress.counted && !live && summary) {
+    // A finished run's summary holds its final counts: no need to wait for the logs to be read.
+    const c = summary.counts as unknown as Partial<Record<string, number>>;
+    const counts = { passed: c.passed ?? 0, failed: c.failed ?? 0, timeout: c.timeout ?? 0, error: c.error ?? 0, interrupted: c.interrupted ?? 0, marginal: c.marginal ?? 0 };
+    Object.assign(progress, {
+      counted: true, counts, steps: counts.passed + counts.failed + counts.timeout + counts.error + counts.interrupted,
+      subrunsStarted: summary.subruns.filter((s) => s.status !== 'planned').length,
+    });
+  }
   return {
     run: describeRun(records),
-    progress: describeProgress(tail, entries.length, live),
+    progress,
     pageSize: STEP_PAGE,
     problems: records.issues.problems,
   };
@@ -69,8 +80,7 @@ export async function buildRunView(root: string, run: FoundRun, tail: RunTail) {
  * The shmoo of a run as the report draws it. While a run goes on its summary still says
  * `planned` for every sub-run: a sub-run with ended steps is then shown by its worst step.
  */
-export async function buildRunShmoo(root: string, run: FoundRun, tail: RunTail) {
-  const records: RunRecords = await loadRunRecords(root, run.id);
+export function buildRunShmoo(records: RunRecords, tail: RunTail) {
   const entries = listSubrunEntries(records).map((e) => (e.status === 'planned' && tail.bySubrun.has(e.id) ? { ...e, status: undefined } : e));
   return buildShmooView(records, entries, tail.bySubrun).shmoo;
 }

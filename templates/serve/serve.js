@@ -9,11 +9,13 @@
   const shmooBox = document.getElementById('shmoo');
   let shmooBusy = false;
   let shmooAgain = false;
+  let shmooPause = 0;
 
   // One request at a time; a step that ends meanwhile asks for one more afterwards.
   function loadShmoo() {
     if (shmooBusy) { shmooAgain = true; return; }
     shmooBusy = true;
+    const started = performance.now();
     fetch(main.dataset.shmoo, { credentials: 'same-origin' })
       .then((r) => (r.ok ? r.text() : Promise.reject(new Error('HTTP ' + r.status))))
       .then((html) => {
@@ -25,8 +27,12 @@
       })
       .catch((e) => { shmooBox.dataset.error = String(e); })
       .finally(() => {
-        shmooBusy = false;
-        if (shmooAgain) { shmooAgain = false; loadShmoo(); }
+        // A large shmoo (tens of thousands of cells) is drawn again at most every twice its own load time.
+        shmooPause = Math.min(10000, 2 * (performance.now() - started));
+        setTimeout(() => {
+          shmooBusy = false;
+          if (shmooAgain) { shmooAgain = false; loadShmoo(); }
+        }, shmooPause > 200 ? shmooPause : 0);
       });
   }
 

@@ -79,6 +79,7 @@ describe.skipIf(!hasChromium)('road_runner serve in headless Chromium', () => {
     expect(await page.locator('#shmoo .shmoo-cell').count()).toBe(6);
     const tested = () => page.locator('#shmoo .shmoo-cell:not([data-outcome="planned"])').count();
     const done = async () => Number(await page.locator('#steps-done').textContent());
+    await expect.poll(done, { timeout: 20_000 }).not.toBeNaN(); // counted once the logs are read (first event)
     const steps0 = await done();
     const tested0 = await tested();
     expect(steps0).toBeLessThan(6);

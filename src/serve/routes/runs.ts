@@ -6,45 +6,62 @@ import type { RouteModule, ServeDeps } from '../app.js';
 import { notFound } from '../app.js';
 import { findRun, findSubrun, type FoundRun } from '../runEntries.js';
 import { readStepWindow, type RunTail } from '../runTail.js';
-import { buildLogView, buildRunShmoo, buildRunView, buildRunsListView, describeProgress, describeStepRow, isRunLive, STEP_PAGE } from '../views.js';
-import { listSubrunEntries, loadRunRecords } from '../../report/runData.js';
+import { buildLogView, buildRunShmoo, buildRunView, buildRunsListView, describeProgress, describeStepRow, isRunLive, STEP_PAGE, summaryStamp } from '../views.js';
+import { listSubrunEntries } from '../../report/runData.js';
 
 /** Pages of runs. */
 export const runRoutes: RouteModule = (app, deps) => {
+  // The last shmoo drawn per run, reused while no step ended and the records did not change:
+  // every page following a run asks for it after each step.
+  const drawn = new Map<string, { key: string; html: string }>();
   app.get('/', (c) => c.html(deps.pages.render('runs.njk', buildRunsListView(deps.root))));
 
   app.get('/runs/:id', async (c) => {
     const run = findRun(deps.root, c.req.param('id'));
     if (run === null) return notFound(c, deps, 'run');
-    const tail = await deps.hub.warm(run);
     const page = readPage(c.req.query('page'));
     const subrunParam = c.req.query('subrun');
     const subrun = subrunParam !== undefined && findSubrun(run, subrunParam) !== null ? subrunParam : undefined;
     if (subrunParam !== undefined && subrun === undefined) return notFound(c, deps, 'sub-run');
-    const rows = await readStepWindow(tail, { start: page * STEP_PAGE, count: STEP_PAGE + 1, subrun });
-    const view = await buildRunView(deps.root, run, tail);
-    const pages = subrun === undefined ? Math.max(1, Math.ceil(tail.total / STEP_PAGE)) : null;
-    return c.html(deps.pages.render('run.njk', {
+    // The first page needs no counts: it is drawn at once, and the counts follow (events).
+    const tail = page === 0 ? deps.hub.peek(run) : await deps.hub.warm(run);
+    const records = await deps.records.load(run);
+    const subrunIds = listSubrunEntries(records).map((e) => e.id);
+    const rows = await readStepWindow(tail, { start: page * STEP_PAGE, count: STEP_PAGE + 1, subrun, subrunIds });
+    const view = buildRunView(deps.root, run, tail, records);
+    const pages = subrun === undefined && tail.caughtUp ? Math.max(1, Math.ceil(tail.total / STEP_PAGE)) : null;
+    const html = deps.pages.render('run.njk', {
       ...view,
       steps: {
         rows: rows.slice(0, STEP_PAGE).map((r) => describeStepRow(run.id, r)),
         page, pages, subrun: subrun ?? null, hasNext: rows.length > STEP_PAGE, first: page * STEP_PAGE,
       },
-    }));
+    });
+    deps.hub.catchUp(run);
+    return c.html(html);
   });
 
   app.get('/runs/:id/shmoo', async (c) => {
     const run = findRun(deps.root, c.req.param('id'));
     if (run === null) return notFound(c, deps, 'run');
     const tail = await deps.hub.warm(run);
-    return c.html(deps.pages.render('shmoo.njk', { shmoo: await buildRunShmoo(deps.root, run, tail), runId: run.id }));
+    const records = await deps.records.load(run);
+    const key = `${tail.version}|${await summaryStamp(run)}`;
+    let hit = drawn.get(run.id);
+    if (hit?.key !== key) {
+      hit = { key, html: deps.pages.render('shmoo.njk', { shmoo: buildRunShmoo(records, tail), runId: run.id }) };
+      drawn.delete(run.id);
+      drawn.set(run.id, hit);
+      if (drawn.size > 4) drawn.delete(drawn.keys().next().value as string);
+    }
+    return c.html(hit.html);
   });
 
   app.get('/runs/:id/events', async (c) => {
     const run = findRun(deps.root, c.req.param('id'));
     if (run === null) return notFound(c, deps, 'run');
     const tail = await deps.hub.warm(run);
-    const records = await loadRunRecords(deps.root, run.id);
+    const records = await deps.records.load(run);
     const subrunTotal = listSubrunEntries(records).length;
     return streamSSE(c, (stream) => followRun(deps, run, tail, subrunTotal, stream));
   });
