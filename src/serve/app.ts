@@ -5,6 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
+import { RrError } from '../errors.js';
 import { readBearer, TOKEN_COOKIE, tokenMatches } from './auth.js';
 import type { PageRenderer } from './pages.js';
 import type { RecordCache } from './recordCache.js';
@@ -60,6 +61,10 @@ export function createServeApp(deps: ServeDeps, modules: readonly RouteModule[])
   for (const register of modules) register(app, deps);
   app.notFound((c) => notFound(c, deps));
   app.onError((error, c) => {
+    // A run whose records cannot be read (neither summary nor plan, say): said on the page, not a bug.
+    if (error instanceof RrError) {
+      return c.html(deps.pages.render('error.njk', { status: 404, title: 'Cannot show this run', message: `${error.message}${error.hint ? ` — ${error.hint}` : ''}` }), 404);
+    }
     deps.log(`road_runner serve: internal error on ${c.req.method} ${c.req.path}: ${error.stack ?? error.message}`);
     return c.html(deps.pages.render('error.njk', { status: 500, title: 'Internal error', message: 'road_runner could not build this page; the terminal running serve says why.' }), 500);
   });

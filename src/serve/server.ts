@@ -11,6 +11,9 @@ import { runRoutes } from './routes/runs.js';
 import { TailHub } from './tailHub.js';
 import { RecordCache } from './recordCache.js';
 import type { ServeOptions } from './options.js';
+import { readRunActivity } from '../runs/activity.js';
+import { runsDir } from '../records/layout.js';
+import { findRun } from './runEntries.js';
 
 /** The pages of `road_runner serve`; a fleet page (with --db) is one more module here. */
 export const ROUTE_MODULES: readonly RouteModule[] = [assetRoutes, runRoutes, compareRoutes];
@@ -29,11 +32,13 @@ export async function startServer(root: string, options: ServeOptions, log: (lin
   const pages = await openPageRenderer(root);
   const hub = new TailHub({ intervalMs: POLL_INTERVAL_MS, keepIdle: 4 });
   const closing = new AbortController();
-  const app = createServeApp({ root, token: options.token, pages, hub, records: new RecordCache(root), closing: closing.signal, log }, ROUTE_MODULES);
+  const records = new RecordCache(root);
+  const app = createServeApp({ root, token: options.token, pages, hub, records, closing: closing.signal, log }, ROUTE_MODULES);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port, hostname: options.bind }, () => resolve(s));
     s.once('error', reject);
   });
+  prewarmLiveRun(root, hub, records);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -46,4 +51,17 @@ export async function startServer(root: string, options: ServeOptions, log: (lin
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     }),
   };
+}
+
+// The run going on is the one people open: its records and counts are read in the background
+// as soon as the server listens, so its first visit does not wait for them.
+function prewarmLiveRun(root: string, hub: TailHub, records: RecordCache): void {
+  const activity = readRunActivity(runsDir(root));
+  if (activity.locked_run_id === null || activity.lock_owner_gone) return;
+  const run = findRun(root, activity.locked_run_id);
+  if (run === null) return;
+  setTimeout(() => {
+    records.load(run).catch(() => undefined);
+    hub.warm(run).catch(() => undefined);
+  }, 0);
 }
