@@ -67,8 +67,9 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
  * The shmoo plot and boundary curve of a run as the templates draw them (templates/shmoo.html.njk),
  * from its sub-runs and the worst step of each seen so far: the report and the dashboard
  * (road_runner serve, refreshed as steps end) both call this, so there is one drawing.
+ * `text: false` leaves out the text shmoo of report.md (the dashboard draws only the SVG).
  */
-export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySubrun: ReadonlyMap<string, { worst: EndedStepStatus | null }>) {
+export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySubrun: ReadonlyMap<string, { worst: EndedStepStatus | null }>, options: { text?: boolean } = {}) {
   const boundaryRead = readBoundary(records.dir, records.runId);
   if (boundaryRead.kind === 'damaged') records.issues.warnings.push(boundaryRead.problem);
   const boundary = boundaryRead.kind === 'found' ? boundaryRead.boundary : null;
@@ -78,7 +79,7 @@ export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySu
   const judged = judgeShmoo(grid, boundary);
   const shmoo = {
     kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
-    axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
+    axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: options.text === false ? [] : drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
     states: countStates(judged),
     edgeSource: judged.source,
     hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),

@@ -4,7 +4,7 @@
 // grows with the number of sub-runs and steps/500, never with the steps themselves. A torn last
 // line waits for its newline; a corrupt line is skipped and told.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RECORD_DIRS, RECORD_FILES } from '../records/layout.js';
@@ -17,6 +17,8 @@ export const CHECKPOINT_EVERY = 500;
 const CHUNK = 256 * 1024;
 const RECENT = 20;
 const SLICE_MS = 20;
+// An event log that is a symlink is not read (nothing outside the run folder is served).
+const READ_NO_LINK = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** Where in the event logs reading may start: file index, byte offset, step_end events before it. */
 export interface Checkpoint {
@@ -131,7 +133,7 @@ export class RunTail {
     const cursor = this.cursors[i]!;
     let fd: number;
     try {
-      fd = openSync(cursor.path, 'r');
+      fd = openSync(cursor.path, READ_NO_LINK);
     } catch {
       return false; // not created yet
     }
@@ -239,13 +241,14 @@ export async function readStepWindow(tail: RunTail, window: StepWindow): Promise
   for (let f = from.file; f < files.length && rows.length < window.count && missing < 64; f++) {
     let handle;
     try {
-      handle = await open(files[f]!, 'r');
+      handle = await open(files[f]!, READ_NO_LINK);
       missing = 0;
     } catch {
       missing += 1;
       continue;
     }
     try {
+      if (!(await handle.stat()).isFile()) continue;
       let position = f === from.file ? from.offset : 0;
       let carry = Buffer.alloc(0);
       const buffer = Buffer.alloc(256 * 1024);

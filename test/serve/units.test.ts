@@ -2,7 +2,7 @@
 // (loopback, token rules), the token check, dot-segment refusal, and RunTail — appended bytes
 // only, a torn line waits for its newline, counts and checkpoints, pages read from a checkpoint.
 
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -105,6 +105,18 @@ describe('RunTail', () => {
     expect(tail.total).toBe(3);
     await tail.poll();
     expect(tail.total).toBe(3);
+  });
+
+  test('an event log that is a symlink (pointing out of the run) is not read', async () => {
+    const { root, dir } = makeRun();
+    const outside = path.join(root, 'outside.ldjson');
+    writeFileSync(outside, start(0, 0) + end(0, 0));
+    mkdirSync(path.join(dir, 'subruns', sub(0)));
+    symlinkSync(outside, path.join(dir, 'subruns', sub(0), 'steps.ldjson'));
+    const tail = new RunTail(dir, RUN);
+    await tail.poll();
+    expect(tail.total).toBe(0);
+    expect(await readStepWindow(tail, { start: 0, count: 10 })).toEqual([]);
   });
 
   test('pages deep in a long run are read from the nearest checkpoint, with their log names', async () => {
