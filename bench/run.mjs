@@ -9,7 +9,7 @@
 //
 //   --quick   fewer repetitions and smaller sizes (under a minute); every row still runs
 //   --out F   results file (default bench/results/latest.json)
-//   --only    comma-separated case names: steps, startup, plan, report, flood, search
+//   --only    comma-separated case names: steps, startup, plan, report, flood, search, serve
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import { benchFlood } from './cases/flood.mjs';
 import { benchPlanScale } from './cases/planScale.mjs';
 import { benchReportScale } from './cases/reportScale.mjs';
 import { benchSearch } from './cases/searchSim.mjs';
+import { benchServe } from './cases/serveLive.mjs';
 import { benchStartup } from './cases/startup.mjs';
 import { benchStepCost } from './cases/stepCost.mjs';
 import { assertBuilt } from './lib/cli.mjs';
@@ -32,6 +33,7 @@ const CASES = {
   report: { what: 'export and report at scale', run: benchReportScale },
   flood: { what: 'stdout flood', run: benchFlood },
   search: { what: 'adaptive search on simulated parts', run: benchSearch },
+  serve: { what: 'dashboard over a 100,000-step live run', run: benchServe },
 };
 
 function parseOptions(argv) {

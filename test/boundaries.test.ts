@@ -75,7 +75,15 @@ describe('module boundaries', () => {
     expect(files.filter((f) => f.rel.startsWith('health/') && allImports(f.text).includes('node:fs')).map((f) => f.rel).sort()).toEqual(readers);
   });
 
-  const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core', 'tar'];
+  test('the HTTP library (hono, @hono/node-server) is imported only under src/serve/', () => {
+    const isHttp = (spec: string) => spec === 'hono' || spec.startsWith('hono/') || spec.startsWith('@hono/');
+    const offenders = files.filter((f) => allImports(f.text).some(isHttp) && !f.rel.startsWith('serve/'));
+    expect(offenders.map((f) => f.rel)).toEqual([]);
+    expect(files.some((f) => f.rel.startsWith('serve/') && allImports(f.text).some(isHttp))).toBe(true);
+  });
+
+  const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core',
+    'tar', 'hono', 'hono/cookie', 'hono/secure-headers', 'hono/streaming', '@hono/node-server'];
 
   // The heavy modules a module reaches through static imports (dynamic import() is the way out).
   function reachHeavy(start: string): { seen: Set<string>; reached: string[] } {
@@ -102,7 +110,7 @@ describe('module boundaries', () => {
     expect(reached).toEqual([]);
   });
 
-  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean', 'bundle', 'replay'])(
+  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean', 'bundle', 'replay', 'serve'])(
     'the %s command reaches no heavy module statically', (name) => {
       const { seen, reached } = reachHeavy(`cli/commands/${name}.ts`);
       expect(seen.size).toBeGreaterThan(1);

@@ -13,7 +13,7 @@ export interface CommandContext {
   out: (line: string) => void;
   err: (line: string) => void;
   /** Guards a run or a recovery against signals and our own uncaught errors (unguarded when absent). */
-  guard?: () => RunGuard;
+  guard?: (stopping?: string) => RunGuard;
 }
 
 /** The workspace root: `--root`, else RR_ROOT, else the current folder; it must exist. */

@@ -28,7 +28,7 @@ function makeContext(args: GlobalArgs): CommandContext {
     // Lines may quote records, file names and manifests: no raw escape sequence reaches the terminal.
     out: (line) => writeQuietly(process.stdout, neutraliseControls(line)),
     err: (line) => writeQuietly(process.stderr, neutraliseControls(line)),
-    guard: () => desk.guard(),
+    guard: (stopping) => desk.guard(stopping),
   };
 }
 
@@ -171,6 +171,11 @@ function buildParser(argv: string[]) {
         .option('yes', { type: 'boolean', describe: 'With --clear: confirm without the question (needed without a terminal)' })
         .conflicts('clear', 'with-current-adapters'),
       lazy(() => import('./commands/recover.js')))
+    .command('serve', 'A read-only dashboard of the runs in a browser, live while a run goes on (docs/serve.md)', (y) =>
+      y.option('port', { type: 'string', requiresArg: true, describe: 'Port to listen on, 0 to 65535 (default 8720; 0: any free port)' })
+        .option('bind', { type: 'string', requiresArg: true, describe: 'Address to listen on (default 127.0.0.1); any other needs --token' })
+        .option('token', { type: 'string', requiresArg: true, describe: 'Token every request must carry (Bearer header, or ?token= once in a browser); also RR_SERVE_TOKEN' }),
+      lazy(() => import('./commands/serve.js')))
     .completion('completion', 'Print a shell completion script (bash, zsh): road_runner completion >> ~/.bashrc')
     .demandCommand(1, 'name a command; see road_runner --help')
     .recommendCommands()

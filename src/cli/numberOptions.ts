@@ -19,6 +19,7 @@ export const NUMBER_OPTIONS: Readonly<Record<string, NumberRule>> = {
   seed: { min: 0, max: 4294967295, integer: true, what: 'a whole number', example: '--seed 42' },
   // Beyond an hour a step that ignores SIGTERM is a hung step, and timers stay far from their 2^31 ms limit.
   grace: { min: 0, max: 3600, integer: false, what: 'a non-negative number of seconds', example: '--grace 5' },
+  port: { min: 0, max: 65535, integer: true, what: 'a port number', example: '--port 8720, or --port 0 for any free port' },
   'older-than': { min: 0, max: 36500, integer: false, what: 'a non-negative number of days', example: '--older-than 30, or --older-than 0.5 for twelve hours' },
 };
 

@@ -33,7 +33,8 @@ export interface RunGuard {
 
 /** The process-wide handlers: hand out guards for runs. */
 export interface SignalDesk {
-  guard: () => RunGuard;
+  /** `stopping` replaces the first signal's message (a dashboard closing has no rails to restore). */
+  guard: (stopping?: string) => RunGuard;
   /** Our own uncaught error: aborts the guarded run, or ends the process with exit 4 when none is. */
   fault: (error: unknown) => void;
   /** As if the signal had arrived (a terminal hang-up noticed before its SIGHUP). */
@@ -53,6 +54,7 @@ export interface DeskIo {
 /** Installs the handlers once for the process. */
 export function installSignalDesk(io: DeskIo, signals: NodeJS.Signals[] = handledSignals()): SignalDesk {
   let current: AbortController | null = null;
+  let stopping: string | undefined;
   const onSignal = (name: NodeJS.Signals): void => {
     const run = current;
     if (run === null) {
@@ -62,16 +64,17 @@ export function installSignalDesk(io: DeskIo, signals: NodeJS.Signals[] = handle
     }
     if (!run.signal.aborted) {
       run.abort(name); // first: the progress bar stops before the message
-      io.say(`\nroad_runner: ${name} received: stopping the running diagnostic and restoring rails to nominal…`);
+      io.say(`\nroad_runner: ${name} received: ${stopping ?? 'stopping the running diagnostic and restoring rails to nominal…'}`);
     } else {
-      io.say(`road_runner: ${name} again: still restoring rails to nominal; road_runner exits as soon as they are back`);
+      io.say(stopping !== undefined ? `road_runner: ${name} again: still closing` : `road_runner: ${name} again: still restoring rails to nominal; road_runner exits as soon as they are back`);
     }
   };
   for (const name of signals) io.on(name, onSignal);
   return {
-    guard() {
+    guard(message) {
       const controller = new AbortController();
       current = controller;
+      stopping = message;
       return {
         signal: controller.signal,
         release: () => {

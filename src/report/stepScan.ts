@@ -76,7 +76,7 @@ export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Pr
         const key = `${subrun}#${String(e.index)}`;
         const start = open.get(key);
         open.delete(key);
-        const row = toRow(e, subrun, start?.log_name ?? null);
+        const row = toStepRow(e, subrun, start?.log_name ?? null);
         for (const name of Object.keys(row.metrics)) metricNames.add(name);
         addRow(scan, row, limits);
       } else if ((e.event === 'margin_set' || e.event === 'margin_restore') && e.ok === false) {
@@ -119,7 +119,8 @@ function addRow(scan: StepScan, row: StepRow, limits: ScanLimits): void {
 
 const STATUSES: ReadonlySet<string> = new Set(['passed', 'failed', 'timeout', 'error', 'interrupted']);
 
-function toRow(e: Record<string, unknown>, subrun: string, logName: string | null): StepRow {
+/** A step_end event as a table row (the dashboard reads rows the same way as the report). */
+export function toStepRow(e: Record<string, unknown>, subrun: string, logName: string | null): StepRow {
   const status = STATUSES.has(String(e.status)) ? (e.status as EndedStepStatus) : 'error';
   return {
     subrun_id: subrun,

@@ -8,7 +8,8 @@ import { assertSubrunOf, runDir } from '../records/layout.js';
 import { runFolderLayout, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { formatDuration, formatPairs, showValue } from './format.js';
 import { classifySubrun } from './outcome.js';
-import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords } from './runData.js';
+import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords, type SubrunEntry } from './runData.js';
+import type { EndedStepStatus } from './outcome.js';
 import { orderAxesForBoundary, placeSubruns, type ShmooPoint } from './shmooGrid.js';
 import { CELL_STATES, judgeShmoo, type CellState, type JudgedShmoo } from './shmooCells.js';
 import { layoutShmoo, subrunAnchor } from './shmooSvg.js';
@@ -29,13 +30,7 @@ type Pair = { label: string; value: string };
 export async function buildReportView(root: string, records: RunRecords, scan: StepScan) {
   const { summary, plan } = records;
   const entries = listSubrunEntries(records);
-  const boundaryRead = readBoundary(records.dir, records.runId);
-  if (boundaryRead.kind === 'damaged') records.issues.warnings.push(boundaryRead.problem);
-  const boundary = boundaryRead.kind === 'found' ? boundaryRead.boundary : null;
-  const axes = orderAxesForBoundary(listAxisViews(plan, entries), boundary?.rail ?? null);
-  const points: ShmooPoint[] = entries.map((s) => ({ id: s.id, point: s.point, outcome: classifySubrun(s.status, scan.bySubrun.get(s.id)?.worst ?? null) }));
-  const grid = placeSubruns(axes, points);
-  const judged = judgeShmoo(grid, boundary);
+  const { shmoo, points } = buildShmooView(records, entries, scan.bySubrun);
   const troubled = entries.filter((s) => s.status !== 'passed' && s.status !== 'planned' && s.status !== undefined).map((s) => s.id);
   const reasons = readSubrunReasons(root, records.runId, troubled, REPORT_LIMITS.failures);
   return {
@@ -47,16 +42,7 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     subrunCounts: tallySubruns(entries),
     health: describeHealth(summary),
     countsSource: summary ? 'summary.json' : 'steps.ldjson',
-    shmoo: {
-      kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
-      axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
-      states: countStates(judged),
-      edgeSource: judged.source,
-      hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),
-      direction: judged.direction,
-      boundary: describeBoundary(boundary),
-      curves: boundary ? layoutCurves(judged.panels, grid.xName, boundary.rail) : [],
-    },
+    shmoo,
     subruns: {
       total: entries.length,
       rows: entries.slice(0, REPORT_LIMITS.subruns).map((s, i) => {
@@ -76,6 +62,36 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
     limits: REPORT_LIMITS,
   };
 }
+
+/**
+ * The shmoo plot and boundary curve of a run as the templates draw them (templates/shmoo.html.njk),
+ * from its sub-runs and the worst step of each seen so far: the report and the dashboard
+ * (road_runner serve, refreshed as steps end) both call this, so there is one drawing.
+ * `text: false` leaves out the text shmoo of report.md (the dashboard draws only the SVG).
+ */
+export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySubrun: ReadonlyMap<string, { worst: EndedStepStatus | null }>, options: { text?: boolean } = {}) {
+  const boundaryRead = readBoundary(records.dir, records.runId);
+  if (boundaryRead.kind === 'damaged') records.issues.warnings.push(boundaryRead.problem);
+  const boundary = boundaryRead.kind === 'found' ? boundaryRead.boundary : null;
+  const axes = orderAxesForBoundary(listAxisViews(records.plan, entries), boundary?.rail ?? null);
+  const points: ShmooPoint[] = entries.map((s) => ({ id: s.id, point: s.point, outcome: classifySubrun(s.status, bySubrun.get(s.id)?.worst ?? null) }));
+  const grid = placeSubruns(axes, points);
+  const judged = judgeShmoo(grid, boundary);
+  const shmoo = {
+    kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
+    axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: options.text === false ? [] : drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
+    states: countStates(judged),
+    edgeSource: judged.source,
+    hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),
+    direction: judged.direction,
+    boundary: describeBoundary(boundary),
+    curves: boundary ? layoutCurves(judged.panels, grid.xName, boundary.rail) : [],
+  };
+  return { shmoo, points };
+}
+
+/** The shmoo part of the report's context. */
+export type ShmooView = ReturnType<typeof buildShmooView>['shmoo'];
 
 // Cells per state, in legend order; the states that do not occur are listed with 0.
 function countStates(judged: JudgedShmoo): { state: CellState; label: string; char: string; count: number }[] {
@@ -103,7 +119,8 @@ function describeBoundary(b: BoundaryFile | null) {
 /** The context object the templates receive (plus `warnings` and `problems`). */
 export type ReportView = Awaited<ReturnType<typeof buildReportView>>;
 
-function describeRun({ runId, summary, plan }: RunRecords) {
+/** The header of a run (id, unit, status, flow, margin, seed, times) from its records. */
+export function describeRun({ runId, summary, plan }: RunRecords) {
   const versions = Object.entries(summary?.versions ?? {}).map(([name, value]) => ({ name, value: String(value) }));
   return {
     id: runId,

@@ -1,0 +1,32 @@
+// `road_runner serve`: the dashboard over runs/ (docs/serve.md). Thin: checks the options,
+// starts the server from src/serve/ (imported here only), waits for SIGINT/SIGTERM, closes.
+import type { CommandContext } from '../context.js';
+import { unguarded } from '../signals.js';
+import { resolveServeOptions } from '../../serve/options.js';
+import { ExitCode, RrError } from '../../errors.js';
+
+export default async function serveCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
+  const options = resolveServeOptions(args, ctx.env);
+  const { startServer } = await import('../../serve/server.js');
+  let server;
+  try {
+    server = await startServer(ctx.root, options, ctx.err);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new RrError(`cannot listen on ${options.bind}:${options.port}: ${code}`, ExitCode.usage,
+        code === 'EADDRINUSE' ? 'another program uses that port: pick another with --port (0: any free port)' : 'pick an address of this host and a port above 1023');
+    }
+    throw err;
+  }
+  const guard = (ctx.guard ?? unguarded)('closing the dashboard…');
+  ctx.out(`road_runner serve: ${server.url} (workspace ${ctx.root}${options.token !== null ? '; open it once with ?token=<your token>' : ''}); Ctrl-C to stop`);
+  try {
+    await new Promise<void>((resolve) => guard.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await server.close();
+  } finally {
+    guard.release();
+  }
+  ctx.out('road_runner serve: closed');
+  return ExitCode.ok;
+}
