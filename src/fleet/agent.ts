@@ -10,7 +10,7 @@ import type { JobInputs } from './jobInputs.js';
 import { Backoff, retryUntil, sleep } from './retry.js';
 import {
   beat, claimJob, finishJob, markLostHosts, markOffline, registerHost, setJobRun, unitState, unsettledJobs,
-  type HostRegistration, type JobState,
+  UnitTakenError, type HostRegistration, type JobState,
 } from './store.js';
 import { unitQueue } from './db.js';
 import { RunUploader } from './upload.js';
@@ -59,17 +59,32 @@ export interface AgentDeps {
 /** Runs the agent until its signal aborts. */
 export async function runAgent(d: AgentDeps): Promise<void> {
   const note = rateLimitedSay(d.say);
-  await registerHost(d.pool, d.host, d.units);
+  // Start-up calls wait out a database that is away or busy (a deadlock between agents that
+  // start together is retried); a unit served by another online host is an error at once.
+  const patiently = <T>(what: string, fn: () => Promise<T>) => retryUntil(fn, {
+    signal: d.signal, firstMs: 100, maxMs: 5000,
+    onError: (err, n) => {
+      if (err instanceof UnitTakenError) throw err;
+      if (n === 1) d.say(`agent ${d.host.hostId}: ${what} failed (${(err as Error).message}); retrying`);
+    },
+  });
+  await patiently('registration', () => registerHost(d.pool, d.host, d.units));
   d.say(`agent ${d.host.hostId}: online for unit(s) ${d.units.join(', ')} (heartbeat every ${d.host.heartbeatMs} ms, lost after ${d.host.lostAfterMs} ms)`);
   const heartbeat = startHeartbeat(d, note);
   try {
-    for (const unit of d.units) await d.boss.createQueue(unitQueue(unit), { name: unitQueue(unit), retryLimit: 0 });
-    await settleLeftovers(d);
+    for (const unit of d.units) await patiently('creating the queue', () => ensureQueue(d.boss, unitQueue(unit)));
+    const recovered = await d.recoverCrashed();
+    await patiently('settling what the last agent left', () => settleLeftovers(d, recovered));
     await takeJobs(d, note);
   } finally {
     heartbeat.stop();
     await markOffline(d.pool, d.host.hostId).catch(() => undefined);
   }
+}
+
+/** Creates a unit's queue once (retryLimit 0: pg-boss never offers a failed job again). */
+export async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
+  if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { name, retryLimit: 0 });
 }
 
 // The heartbeat, and the look-out for other hosts whose heartbeat stopped.
@@ -96,8 +111,7 @@ function startHeartbeat(d: AgentDeps, note: (key: string, line: string) => void)
 // What a previous agent of this host left: a crash journal (recovered first, rails back at
 // nominal), jobs still `running` or written off as `lost`. Each is reported as it ended and
 // its unit unblocked; none is run again.
-async function settleLeftovers(d: AgentDeps): Promise<void> {
-  const recovered = await d.recoverCrashed();
+async function settleLeftovers(d: AgentDeps, recovered: RecoveredRun | null): Promise<void> {
   const jobs = await unsettledJobs(d.pool, d.host.hostId);
   for (const job of jobs) {
     const state: JobState = 'crashed';

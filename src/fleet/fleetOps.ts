@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type PgBoss from 'pg-boss';
 import { UsageError } from '../errors.js';
-import type { JobPayload } from './agent.js';
+import { ensureQueue, type JobPayload } from './agent.js';
 import { unitQueue } from './db.js';
 import type { JobInputs } from './jobInputs.js';
 import { insertJob, listUnits, markLostHosts } from './store.js';
@@ -35,7 +35,7 @@ export async function submitJobs(pool: Pool, boss: PgBoss, req: { units: string[
   for (const unit of req.units) {
     const jobId = randomUUID();
     const queue = unitQueue(unit);
-    await boss.createQueue(queue, { name: queue, retryLimit: 0 });
+    await ensureQueue(boss, queue);
     await insertJob(pool, { jobId, unit, queue, flow: req.flow, margin: req.margin, by: req.by });
     const payload: JobPayload = { format: 'road_runner.fleet-job/1', job_id: jobId, unit, flow: req.flow, margin: req.margin, inputs: req.inputs };
     // retryLimit 0: a job that failed, expired or was lost is never offered again by pg-boss.

@@ -57,9 +57,9 @@ export class UnitTakenError extends Error {
   }
 }
 
-/** The heartbeat: this host is alive. Returns false when the host row says `lost` (we were written off). */
+/** The heartbeat: this host is alive (a host written off as lost or offline is online again; a lost job stays lost until its agent reports it). */
 export async function beat(pool: Pool, hostId: string): Promise<HostState | null> {
-  const r = await pool.query(`UPDATE road_runner.hosts SET last_heartbeat = now(), state = CASE WHEN state = 'offline' THEN 'online' ELSE state END
+  const r = await pool.query(`UPDATE road_runner.hosts SET last_heartbeat = now(), state = CASE WHEN state IN ('offline', 'lost') THEN 'online' ELSE state END
     WHERE host_id = $1 RETURNING state`, [hostId]);
   return (r.rows[0]?.state as HostState | undefined) ?? null;
 }
@@ -72,6 +72,8 @@ export async function markLostHosts(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    // One look-out at a time (every agent runs this with its heartbeat).
+    await client.query('SELECT pg_advisory_xact_lock(7242002)');
     const lost = await client.query(`UPDATE road_runner.hosts SET state = 'lost'
       WHERE state IN ('online', 'maintenance') AND last_heartbeat < now() - make_interval(secs => lost_after_ms / 1000.0)
       RETURNING host_id`);
