@@ -1,0 +1,90 @@
+// kill -9 of an agent mid-job: another agent's look-out writes the host off as lost within the
+// heartbeat limit, the job becomes `lost — rail state unknown`, the unit is blocked (submits to
+// it are refused). Restarting that agent recovers the rails, reports the crashed run, unblocks
+// the unit, and the job is not run again.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cli, freshDatabase, initWorkspace, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
+  type FleetWorkspace, type Running,
+} from './harness.js';
+
+describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let desk: FleetWorkspace;
+  let lab: FleetWorkspace;
+  let other: FleetWorkspace;
+  const agents: Running[] = [];
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await freshDatabase('lost');
+    env = { RR_DATABASE_URL: db.url };
+    [desk, lab, other] = [initWorkspace('desk'), initWorkspace('lab'), initWorkspace('other')];
+    expect((await cli(['fleet', 'init'], env)).code).toBe(0);
+    writeFlow(desk, 'long', 'steps:\n  - {id: long, adapter: slow, params: {seconds: 25}}\n');
+    writeMargin(desk, 'low', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {fixed: 950}\n    freq_mhz: {fixed: 2000}\n');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const a of agents) a.child.kill('SIGTERM');
+    await Promise.all(agents.map((a) => a.done));
+    await db?.drop();
+    for (const w of [desk, lab, other]) if (w) removeWorkspace(w);
+  });
+
+  const runFolders = (w: FleetWorkspace) => readdirSync(path.join(w.root, 'runs')).filter((n) => n.startsWith('rr-'));
+  const job = async (id: string) => (await query(db.url, 'SELECT state, detail, run_id FROM road_runner.jobs WHERE job_id = $1', [id]))[0]!;
+  const unit = async (serial: string) => (await query(db.url, 'SELECT state FROM road_runner.units WHERE serial = $1', [serial]))[0]!.state as string;
+
+  it('marks the job lost and the unit blocked; the restarted agent recovers, reports and unblocks; nothing re-runs', async () => {
+    const victim = startAgent(lab, db.url, 'SN200', 'host-lab');
+    agents.push(startAgent(other, db.url, 'SN201', 'host-other')); // its heartbeat is the look-out
+    await waitFor('both hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 2);
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN200', '--json'], env);
+    expect(sub.code, sub.stderr).toBe(0);
+    const jobId = JSON.parse(sub.stdout).jobs[0].job_id as string;
+    await waitFor('the slow step running', () => lab.railState('vcore_mv') === 950 && runFolders(lab).length === 1
+      && readdirSync(path.join(lab.root, 'runs', runFolders(lab)[0]!, 'subruns')).length > 0, 20_000, victim.output);
+    await waitFor('the job running', async () => (await job(jobId)).state === 'running');
+
+    victim.child.kill('SIGKILL');
+    await victim.done;
+    const killedAt = Date.now();
+    const lost = await waitFor('the job lost', async () => {
+      const j = await job(jobId);
+      return j.state === 'lost' ? j : null;
+    }, 15_000);
+    // Within the limit (4 s) plus a couple of heartbeats of the look-out, with room for a loaded host.
+    expect(Date.now() - killedAt).toBeLessThan(4000 + 6000);
+    expect(lost.detail).toBe('lost — rail state unknown');
+    expect(await unit('SN200')).toBe('blocked');
+    expect(lab.railState('vcore_mv')).toBe(950); // still margined: nobody restored it
+    const refused = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN200'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/unit SN200: its host host-lab is lost/);
+
+    const back = startAgent(lab, db.url, 'SN200', 'host-lab');
+    agents.push(back);
+    const settled = await waitFor('the job reported crashed', async () => {
+      const j = await job(jobId);
+      return j.state === 'crashed' ? j : null;
+    }, 30_000, back.output);
+    expect(settled.detail).toMatch(/rails were restored to nominal/);
+    expect(lab.railState('vcore_mv')).toBe(1000);
+    expect(lab.railState('freq_mhz')).toBe(2400);
+    expect(await unit('SN200')).toBe('idle');
+    const runId = settled.run_id as string;
+    const summary = JSON.parse(readFileSync(path.join(lab.root, 'runs', runId, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('crashed');
+    const [run] = await query(db.url, 'SELECT status FROM road_runner.runs WHERE run_id = $1', [runId]);
+    expect(run!.status).toBe('crashed');
+    // Not run again: one run folder, and pg-boss holds the job as failed (retryLimit 0).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(runFolders(lab)).toEqual([runId]);
+    const [boss] = await query(db.url, 'SELECT state, retry_limit FROM pgboss.job WHERE id = $1', [jobId]);
+    expect([boss!.state, boss!.retry_limit]).toEqual(['failed', 0]);
+    expect((await job(jobId)).state).toBe('crashed');
+  }, 90_000);
+});
