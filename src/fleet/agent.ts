@@ -172,11 +172,17 @@ async function handleJob(d: AgentDeps, unit: string, job: PgBoss.Job<JobPayload>
   d.say(`agent ${d.host.hostId}: job ${job.id} for unit ${unit}: ${job.data.flow} × ${job.data.margin}`);
   let uploader: RunUploader | null = null;
   const sync = new PeriodicSync(d);
-  const outcome = await d.runJob(job.data, (runId, runDir) => {
-    uploader = new RunUploader(d.pool, runDir, runId, { hostId: d.host.hostId, jobId: job.id });
-    sync.start(uploader);
-    void setJobRun(d.pool, job.id, runId).catch(() => undefined); // the final report sets it again
-  });
+  let outcome: JobOutcome;
+  try {
+    outcome = await d.runJob(job.data, (runId, runDir) => {
+      uploader = new RunUploader(d.pool, runDir, runId, { hostId: d.host.hostId, jobId: job.id });
+      sync.start(uploader);
+      void setJobRun(d.pool, job.id, runId).catch(() => undefined); // the final report sets it again
+    });
+  } catch (err) {
+    // Not a refusal nor a run outcome: a bug. Reported on the job; the run (if any) restored its rails.
+    outcome = { state: 'error', exitCode: 4, detail: `internal error: ${(err as Error).message}`, runId: null, runDir: null };
+  }
   await sync.stop();
   // The final upload and report wait out a database outage (the local record is complete already).
   const finalUp = uploader as RunUploader | null;

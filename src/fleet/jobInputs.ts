@@ -60,7 +60,12 @@ export function unpackJobInputs(payload: unknown, dest: string): Map<JobInputRol
     seen.add(f.path);
     const abs = path.join(dest, ...f.path.split('/'));
     mkdirSync(path.dirname(abs), { recursive: true });
-    writeFileSync(abs, f.bytes, { flag: 'wx' }); // never through an existing file or link
+    try {
+      writeFileSync(abs, f.bytes, { flag: 'wx' }); // never through an existing file or link
+    } catch (err) {
+      throw new UsageError(`cannot unpack job input ${f.path} into ${dest}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        'the job folder must be new; remove it if a previous attempt left it, and submit again');
+    }
     if (!out.has(f.role)) out.set(f.role, abs);
   }
   return out;
