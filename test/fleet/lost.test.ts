@@ -2,7 +2,7 @@
 // heartbeat limit, the job becomes `lost — rail state unknown`, the unit is blocked (submits to
 // it are refused). Restarting that agent recovers the rails, reports the crashed run, unblocks
 // the unit, and the job is not run again.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -45,8 +45,15 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
     const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN200', '--json'], env);
     expect(sub.code, sub.stderr).toBe(0);
     const jobId = JSON.parse(sub.stdout).jobs[0].job_id as string;
-    await waitFor('the slow step running', () => lab.railState('vcore_mv') === 950 && runFolders(lab).length === 1
-      && readdirSync(path.join(lab.root, 'runs', runFolders(lab)[0]!, 'subruns')).length > 0, 20_000, victim.output);
+    const stepStarted = (w: FleetWorkspace) => {
+      const [run] = runFolders(w);
+      if (!run) return false;
+      const subruns = path.join(w.root, 'runs', run, 'subruns');
+      const [first] = existsSync(subruns) ? readdirSync(subruns) : [];
+      const log = first ? path.join(subruns, first, 'steps.ldjson') : '';
+      return first !== undefined && existsSync(log) && readFileSync(log, 'utf8').includes('"step_start"');
+    };
+    await waitFor('the slow step running', () => lab.railState('freq_mhz') === 2000 && stepStarted(lab), 20_000, victim.output);
     await waitFor('the job running', async () => (await job(jobId)).state === 'running');
 
     victim.child.kill('SIGKILL');
@@ -87,4 +94,23 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
     expect([boss!.state, boss!.retry_limit]).toEqual(['failed', 0]);
     expect((await job(jobId)).state).toBe('crashed');
   }, 90_000);
+
+  it('SIGTERM: the agent interrupts its run, restores the rails, reports it and stops (143)', async () => {
+    const lookout = agents[0]!; // host-other, serving SN201
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN201', '--json'], env);
+    expect(sub.code, sub.stderr).toBe(0);
+    const jobId = JSON.parse(sub.stdout).jobs[0].job_id as string;
+    await waitFor('the slow step running', () => other.railState('vcore_mv') === 950, 20_000, lookout.output);
+    lookout.child.kill('SIGTERM');
+    const end = await lookout.done;
+    expect(end.code, lookout.output()).toBe(143);
+    expect(other.railState('vcore_mv')).toBe(1000);
+    const j = await job(jobId);
+    expect(j.state).toBe('interrupted');
+    expect(await unit('SN201')).toBe('idle');
+    const [host] = await query(db.url, "SELECT state FROM road_runner.hosts WHERE host_id = 'host-other'");
+    expect(host!.state).toBe('offline');
+    const [run] = await query(db.url, 'SELECT status FROM road_runner.runs WHERE run_id = $1', [j.run_id]);
+    expect(run!.status).toBe('interrupted');
+  }, 60_000);
 });
