@@ -162,12 +162,13 @@ function buildParser(argv: string[]) {
         .option('yes', { type: 'boolean', describe: 'With --clear: confirm without the question (needed without a terminal)' })
         .conflicts('clear', 'with-current-adapters'),
       lazy(() => import('./commands/recover.js')))
-    .command('fleet <action> [target]', 'The lab fleet on PostgreSQL: init, submit, status, cancel, clear, results, export (docs/fleet.md)', (y) =>
+    .command('fleet <action> [target]', 'The lab fleet on PostgreSQL: init, submit, status, cancel, clear, results, export, report (docs/fleet.md)', (y) =>
       dbOptions(y)
-        .positional('action', { choices: ['init', 'submit', 'status', 'cancel', 'clear', 'results', 'export'] as const, demandOption: true })
+        .positional('action', { choices: ['init', 'submit', 'status', 'cancel', 'clear', 'results', 'export', 'report'] as const, demandOption: true })
         .positional('target', { type: 'string', describe: 'cancel: the JOB id; clear: the UNIT serial' })
-        .option('flow', { type: 'string', requiresArg: true, describe: 'submit: flow file (or its name in flows/)' })
-        .option('margin', { type: 'string', requiresArg: true, describe: 'submit: margin profile file (or its name in margins/)' })
+        .option('flow', { type: 'string', requiresArg: true, describe: 'submit: flow file (or its name in flows/); report: only runs of this flow (its name)' })
+        .option('margin', { type: 'string', requiresArg: true, describe: 'submit: margin profile file (or its name in margins/); report: only runs of this margin (its name)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'report: folder for fleet-report.md and fleet-report.html (default: here)' })
         .option('units', { type: 'string', requiresArg: true, describe: 'submit: unit serials, comma-separated (one job per unit)' })
         .option('units-file', { type: 'string', requiresArg: true, describe: 'submit: file with one unit serial per line' })
         .option('unit', { type: 'string', requiresArg: true, describe: 'cancel: every queued job of this unit' })

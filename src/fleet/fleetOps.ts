@@ -7,6 +7,7 @@ import type PgBoss from 'pg-boss';
 import { UsageError } from '../errors.js';
 import { ensureQueue, type JobPayload } from './agent.js';
 import { unitQueue } from './db.js';
+import type { BoundaryRow, TroubleJob } from './fleetReport.js';
 import type { JobInputs } from './jobInputs.js';
 import { insertJob, listUnits, markLostHosts } from './store.js';
 
@@ -141,4 +142,17 @@ export async function* exportRows(pool: Pool, what: 'steps' | 'boundaries'): Asy
     if (r.rows.length < pageSize) return;
     offset += pageSize;
   }
+}
+
+/** Every uploaded boundary column with its run's flow, margin and start, for `fleet report`. */
+export async function boundaryRows(pool: Pool): Promise<BoundaryRow[]> {
+  const r = await pool.query(`SELECT b.unit, b.run_id, to_json(r.started_at) #>> '{}' AS started_at, r.flow, r.margin, b.rail, b.direction, b.column_key,
+    b.raw, b.confirmed, b.guard_banded FROM road_runner.boundaries b JOIN road_runner.runs r ON r.run_id = b.run_id ORDER BY b.unit, r.started_at`);
+  return r.rows as BoundaryRow[];
+}
+
+/** Jobs that ended lost or crashed. */
+export async function troubleJobs(pool: Pool): Promise<TroubleJob[]> {
+  const r = await pool.query("SELECT job_id::text, unit, host_id, state, detail, run_id FROM road_runner.jobs WHERE state IN ('lost', 'crashed') ORDER BY submitted_at");
+  return r.rows as TroubleJob[];
 }

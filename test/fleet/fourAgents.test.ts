@@ -2,6 +2,7 @@
 // a submit to all four runs each job on its own unit's host only, and the database holds the
 // local records row for row. Also: a job beyond a host's policy is refused (exit 3) with the
 // rails untouched, fleet status/results/export, and a connection error that hides the password.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,8 +29,8 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`)));
     await waitFor('four hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 4,
       20_000, () => agents.map((a) => a.output()).join('\n'));
-    writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n  - {id: nap, adapter: slow, params: {seconds: 0.1}}\n');
-    writeMargin(desk, 'two', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {values: [850, 950]}\n    freq_mhz: {fixed: 2000}\n');
+    writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n');
+    writeMargin(desk, 'two', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {values: [850, 950]}\n    freq_mhz: {values: [2000, 2400]}\n');
     writeMargin(desk, 'too-high', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {fixed: 1080}\n    freq_mhz: {fixed: 2000}\n');
   }, 60_000);
 
@@ -56,7 +57,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
       // The run exists in that host's workspace only.
       const runDir = path.join(hosts[i]!.root, 'runs', job.run_id);
       const local = localStepEnds(runDir);
-      expect(local.size).toBe(4);
+      expect(local.size).toBe(4); // 2 × 2 points, one step each
       for (const [j, other] of hosts.entries()) if (j !== i) expect(localStepEnds(path.join(other.root, 'runs', job.run_id)).size).toBe(0);
       // Record for record: every local step_end is one row, the same outcome; nothing else.
       const rows = await query(db.url, 'SELECT subrun_id, step_index, step_id, status, exit_code, duration_ms::int AS duration_ms, event FROM road_runner.steps WHERE run_id = $1', [job.run_id]);
@@ -68,7 +69,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
         expect(r.event).toEqual(e);
       }
       const [run] = await query(db.url, 'SELECT status, unit, host_id, summary FROM road_runner.runs WHERE run_id = $1', [job.run_id]);
-      const summary = JSON.parse((await import('node:fs')).readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+      const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
       expect(run!.summary).toEqual(summary);
       expect([run!.status, run!.unit, run!.host_id]).toEqual(['passed', UNITS[i], `host-${i}`]);
       const subs = await query(db.url, 'SELECT subrun_id FROM road_runner.subruns WHERE run_id = $1 ORDER BY subrun_id', [job.run_id]);
@@ -87,6 +88,16 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect(lines[0]).toMatch(/^run_id,subrun_id,unit,host_id,step_index,step_id,adapter,status,/);
     expect(lines[0]).toContain('margin_vcore_mv');
     expect(lines.length).toBe(1 + 16);
+
+    // The fleet report: every unit's boundary per frequency column, and the distribution.
+    const out = path.join(desk.root, 'fleet-report');
+    const rep = await cli(['fleet', 'report', '--flow', 'quick', '--margin', 'two', '--out', out], env);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toContain('4 unit(s), 2 column(s)');
+    const md = readFileSync(path.join(out, 'fleet-report.md'), 'utf8');
+    for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| rr-`));
+    expect(md).toMatch(/\| freq_mhz=2000 \| 4 \|/);
+    expect(readFileSync(path.join(out, 'fleet-report.html'), 'utf8')).toContain('<svg');
   }, 90_000);
 
   it('refuses a job beyond the host\'s policy with exit 3, rails untouched', async () => {

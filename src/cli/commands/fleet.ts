@@ -8,7 +8,8 @@ import { withFleetDb } from '../fleetDb.js';
 import { locateInput, policyFile } from '../../workspace/load.js';
 
 interface FleetArgs {
-  action: 'init' | 'submit' | 'status' | 'cancel' | 'clear' | 'results' | 'export';
+  action: 'init' | 'submit' | 'status' | 'cancel' | 'clear' | 'results' | 'export' | 'report';
+  out?: string;
   target?: string;
   flow?: string;
   margin?: string;
@@ -31,6 +32,7 @@ export default async function fleet(ctx: CommandContext, args: Record<string, un
     case 'clear': return clear(ctx, a, args);
     case 'results': return results(ctx, a, args);
     case 'export': return exportCsv(ctx, a, args);
+    case 'report': return report(ctx, a, args);
   }
 }
 
@@ -168,6 +170,25 @@ async function exportCsv(ctx: CommandContext, a: FleetArgs, args: Record<string,
       for await (const row of flat()) yield { values: columns.map((c) => row[c] ?? null) } as unknown as ExportRow;
     };
     await writeCsv(rows(), columns, process.stdout);
+    return 0;
+  });
+}
+
+async function report(ctx: CommandContext, a: FleetArgs, args: Record<string, unknown>): Promise<number> {
+  const { boundaryRows, troubleJobs } = await import('../../fleet/fleetOps.js');
+  const { buildFleetReport, renderFleetHtml, renderFleetMarkdown } = await import('../../fleet/fleetReport.js');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const outDir = path.resolve(ctx.cwd, a.out ?? '.');
+  return withFleetDb(ctx, args, async (db) => {
+    const data = buildFleetReport(await boundaryRows(db.pool), await troubleJobs(db.pool), { flow: a.flow, margin: a.margin });
+    mkdirSync(outDir, { recursive: true });
+    const md = path.join(outDir, 'fleet-report.md');
+    const html = path.join(outDir, 'fleet-report.html');
+    writeFileSync(md, renderFleetMarkdown(data));
+    writeFileSync(html, renderFleetHtml(data));
+    ctx.out(`fleet report: ${data.units.length} unit(s), ${data.stats.length} column(s), ${data.trouble.length} lost or crashed job(s)`);
+    ctx.out(`  ${path.relative(ctx.cwd, md) || md}`);
+    ctx.out(`  ${path.relative(ctx.cwd, html) || html}`);
     return 0;
   });
 }
