@@ -179,8 +179,12 @@ function boxPlots(stats: ColumnStats[]): string {
       const out = s.outliers.some((o) => o.unit === v.unit);
       return `<circle class="${out ? 'outlier' : 'dot'}" cx="${x(v.value).toFixed(1)}" cy="${mid}" r="3.5"><title>${escapeHtml(v.unit)}: ${fmt(v.value)}</title></circle>${out ? `<text x="${x(v.value).toFixed(1)}" y="${y - 2}" text-anchor="middle">${escapeHtml(v.unit)}</text>` : ''}`;
     }).join('');
+    // Whiskers reach the furthest units that are not outliers.
+    const inner = s.values.filter((v) => !s.outliers.some((o) => o.unit === v.unit)).map((v) => v.value);
+    const wLo = inner.length > 0 ? Math.min(...inner) : s.q1;
+    const wHi = inner.length > 0 ? Math.max(...inner) : s.q3;
     return `<text x="0" y="${mid + 4}">${escapeHtml(columnName(s.column))} (n=${s.n})</text>
-<line class="whisker" x1="${x(s.min)}" x2="${x(s.max)}" y1="${mid}" y2="${mid}"/>
+<line class="whisker" x1="${x(wLo)}" x2="${x(wHi)}" y1="${mid}" y2="${mid}"/>
 <rect class="box" x="${x(s.q1)}" y="${y + 4}" width="${Math.max(1, x(s.q3) - x(s.q1))}" height="20"/>
 <line class="median" x1="${x(s.median)}" x2="${x(s.median)}" y1="${y + 4}" y2="${y + 24}"/>${dots}`;
   });
