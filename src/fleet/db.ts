@@ -16,6 +16,10 @@ export async function openPool(target: DatabaseTarget, onError: (message: string
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: target.url, max, connectionTimeoutMillis: 5000, application_name: 'road_runner' });
   pool.on('error', (err) => onError(redactSecrets(err.message, target.secrets)));
+  // A connection the server drops while a client is checked out (a transaction) is reported on
+  // that client: without a listener it would be an uncaught error, which stops a run as a bug.
+  // The query in progress fails anyway, and its caller retries.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cli, freshDatabase, initWorkspace, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
+  cli, freshDatabase, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
   type FleetWorkspace, type Running,
 } from './harness.js';
 
@@ -22,10 +22,10 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
   beforeAll(async () => {
     db = await freshDatabase('four');
     env = { RR_DATABASE_URL: db.url };
-    desk = initWorkspace('desk');
-    const init = await cli(['fleet', 'init', '--root', desk.root], env);
+    const [made, init] = await Promise.all([initWorkspaces('desk', 'h0', 'h1', 'h2', 'h3'), cli(['fleet', 'init'], env)]);
     expect(init.code, init.stderr).toBe(0);
-    for (let i = 0; i < 4; i++) hosts.push(initWorkspace(`h${i}`));
+    [desk] = made;
+    hosts.push(...made.slice(1));
     hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`)));
     await waitFor('four hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 4,
       20_000, () => agents.map((a) => a.output()).join('\n'));

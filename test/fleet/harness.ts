@@ -97,11 +97,26 @@ export interface FleetWorkspace {
   env: Record<string, string>;
 }
 
+/** Several workspaces at once (`road_runner init` runs in parallel: each start of the CLI costs a second on a busy host). */
+export async function initWorkspaces(...tags: string[]): Promise<FleetWorkspace[]> {
+  const roots = tags.map((tag) => path.join(mkdtempSync(path.join(tmpdir(), `rr-fleet-${tag}-`)), 'ws'));
+  const results = await Promise.all(roots.map((root) => cli(['init', root], {})));
+  results.forEach((r) => {
+    if (r.code !== 0) throw new Error(`road_runner init failed: ${r.stderr}`);
+  });
+  return roots.map(finishWorkspace);
+}
+
 /** `road_runner init` into a new temp folder; adds adapter `slow` (sleeps SECONDS, default 1). */
 export function initWorkspace(tag: string): FleetWorkspace {
   const root = path.join(mkdtempSync(path.join(tmpdir(), `rr-fleet-${tag}-`)), 'ws');
   const r = spawnSync(process.execPath, [CLI, 'init', root], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`road_runner init failed: ${r.stderr}`);
+  return finishWorkspace(root);
+}
+
+// The slow adapter and the accessors of a freshly initialised workspace.
+function finishWorkspace(root: string): FleetWorkspace {
   writeFileSync(path.join(root, 'adapters/slow.yaml'), 'name: slow\nexecutable: slow\ntimeout_s: 60\nparams:\n  seconds: {type: number, flag: --seconds, min: 0, max: 30, default: 1}\n');
   // The adapter passes --seconds N: the script takes the value as its second argument.
   writeFileSync(path.join(root, 'diags/slow'), '#!/bin/sh\nsleep "${2:-1}"\necho "slept"\n');

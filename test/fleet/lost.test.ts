@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cli, freshDatabase, initWorkspace, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
+  cli, freshDatabase, initWorkspaces, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
   type FleetWorkspace, type Running,
 } from './harness.js';
 
@@ -21,8 +21,9 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
   beforeAll(async () => {
     db = await freshDatabase('lost');
     env = { RR_DATABASE_URL: db.url };
-    [desk, lab, other] = [initWorkspace('desk'), initWorkspace('lab'), initWorkspace('other')];
-    expect((await cli(['fleet', 'init'], env)).code).toBe(0);
+    const [made, init] = await Promise.all([initWorkspaces('desk', 'lab', 'other'), cli(['fleet', 'init'], env)]);
+    expect(init.code, init.stderr).toBe(0);
+    [desk, lab, other] = made as [FleetWorkspace, FleetWorkspace, FleetWorkspace];
     writeFlow(desk, 'long', 'steps:\n  - {id: long, adapter: slow, params: {seconds: 25}}\n');
     writeMargin(desk, 'low', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {fixed: 950}\n    freq_mhz: {fixed: 2000}\n');
   }, 60_000);
