@@ -2,7 +2,7 @@
 // a submit to all four runs each job on its own unit's host only, and the database holds the
 // local records row for row. Also: a job beyond a host's policy is refused (exit 3) with the
 // rails untouched, fleet status/results/export, and a connection error that hides the password.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -98,12 +98,19 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| rr-`));
     expect(md).toMatch(/\| freq_mhz=2000 \| 4 \|/);
     expect(readFileSync(path.join(out, 'fleet-report.html'), 'utf8')).toContain('<svg');
+    const bcsv = await cli(['fleet', 'export', '--format', 'csv', '--what', 'boundaries'], env);
+    expect(bcsv.code, bcsv.stderr).toBe(0);
+    const blines = bcsv.stdout.trim().split('\n');
+    expect(blines[0]).toBe('unit,run_id,host_id,rail,direction,column_key,raw,confirmed,guard_banded,axis_freq_mhz');
+    expect(blines.length).toBe(1 + 8); // 4 units × 2 frequency columns
   }, 90_000);
 
   it('refuses a job beyond the host\'s policy with exit 3, rails untouched', async () => {
     // The desk's own policy allows 1080 mV; the hosts' xeon profile stops at 1050.
     const before = hosts[0]!.railHistory('vcore_mv').length;
-    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'too-high', '--units', UNITS[0]!, '--json'], env);
+    const unitsFile = path.join(desk.root, 'units.txt');
+    writeFileSync(unitsFile, `# the unit on host-0\n${UNITS[0]}\n`);
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'too-high', '--units-file', unitsFile, '--json'], env);
     expect(sub.code, sub.stderr).toBe(0);
     const [job] = JSON.parse(sub.stdout).jobs;
     const row = await waitFor('the job refused', async () => (await query(db.url, "SELECT state, exit_code, detail FROM road_runner.jobs WHERE job_id = $1 AND state <> 'queued' AND state <> 'running'", [job.job_id]))[0]);
@@ -115,13 +122,26 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect((await query(db.url, "SELECT state FROM road_runner.units WHERE serial = $1", [UNITS[0]]))[0]!.state).toBe('idle');
   }, 30_000);
 
-  it('shows hosts, units and jobs; refuses unknown units; a bad password is never echoed', async () => {
+  it('shows hosts; refuses unknown units; cancels queued jobs; a bad password is never echoed', async () => {
     const st = await cli(['fleet', 'status', '--json'], env);
     const s = JSON.parse(st.stdout);
     expect(s.hosts.map((h: { host_id: string; state: string }) => `${h.host_id}:${h.state}`)).toEqual(['host-0:online', 'host-1:online', 'host-2:online', 'host-3:online']);
     const unknown = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', 'SN999'], env);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unit SN999: no agent has registered it/);
+    // Two jobs for one unit, cancelled at once: what had not started is cancelled and never runs.
+    const two = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[2]!, '--json'], env);
+    const again = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[2]!, '--json'], env);
+    const ids = [JSON.parse(two.stdout).jobs[0].job_id, JSON.parse(again.stdout).jobs[0].job_id];
+    const cancel = await cli(['fleet', 'cancel', '--unit', UNITS[2]!], env);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const ended = await waitFor('both jobs settled', async () => {
+      const rows = await query(db.url, 'SELECT job_id::text, state, run_id FROM road_runner.jobs WHERE job_id = ANY($1)', [ids]);
+      return rows.every((r) => r.state === 'passed' || r.state === 'cancelled') ? rows : null;
+    }, 30_000);
+    const cancelled = ended.filter((r) => r.state === 'cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(cancelled.every((r) => r.run_id === null)).toBe(true);
     const bad = new URL(db.url);
     const secret = 'Sup3rSecretPw';
     bad.password = secret;
