@@ -29,7 +29,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const a of agents) a.child.kill('SIGTERM');
+    for (const a of agents) if (a.child.exitCode === null && a.child.signalCode === null) a.child.kill('SIGTERM');
     await Promise.all(agents.map((a) => a.done));
     await db?.drop();
     for (const w of [desk, lab, other]) if (w) removeWorkspace(w);
@@ -41,6 +41,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
 
   it('marks the job lost and the unit blocked; the restarted agent recovers, reports and unblocks; nothing re-runs', async () => {
     const victim = startAgent(lab, db.url, 'SN200', 'host-lab');
+    agents.push(victim); // stopped in afterAll if the test fails before its kill -9
     agents.push(startAgent(other, db.url, 'SN201', 'host-other')); // its heartbeat is the look-out
     await waitFor('both hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 2);
     const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN200', '--json'], env);
@@ -97,7 +98,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: a lost host', () => {
   }, 90_000);
 
   it('SIGTERM: the agent interrupts its run, restores the rails, reports it and stops (143)', async () => {
-    const lookout = agents[0]!; // host-other, serving SN201
+    const lookout = agents[1]!; // host-other, serving SN201
     const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'long', '--margin', 'low', '--units', 'SN201', '--json'], env);
     expect(sub.code, sub.stderr).toBe(0);
     const jobId = JSON.parse(sub.stdout).jobs[0].job_id as string;
