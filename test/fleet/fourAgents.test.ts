@@ -122,7 +122,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect((await query(db.url, "SELECT state FROM road_runner.units WHERE serial = $1", [UNITS[0]]))[0]!.state).toBe('idle');
   }, 30_000);
 
-  it('shows hosts; refuses unknown units; cancels queued jobs; a bad password is never echoed', async () => {
+  it('shows hosts; refuses unknown and blocked units; cancel; clear; a bad password is never echoed', async () => {
     const st = await cli(['fleet', 'status', '--json'], env);
     const s = JSON.parse(st.stdout);
     expect(s.hosts.map((h: { host_id: string; state: string }) => `${h.host_id}:${h.state}`)).toEqual(['host-0:online', 'host-1:online', 'host-2:online', 'host-3:online']);
@@ -142,6 +142,16 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     const cancelled = ended.filter((r) => r.state === 'cancelled');
     expect(cancelled.length).toBeGreaterThanOrEqual(1);
     expect(cancelled.every((r) => r.run_id === null)).toBe(true);
+    // fleet clear: a person vouches for a blocked unit; its lost job stays lost.
+    await query(db.url, "UPDATE road_runner.units SET state = 'blocked', blocked_reason = 'test' WHERE serial = $1", [UNITS[3]]);
+    await query(db.url, "UPDATE road_runner.jobs SET state = 'lost', detail = 'lost — rail state unknown' WHERE unit = $1", [UNITS[3]]);
+    const blocked = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[3]!], env);
+    expect(blocked.stderr).toMatch(new RegExp(`unit ${UNITS[3]}: blocked`));
+    const cleared = await cli(['fleet', 'clear', UNITS[3]!], env);
+    expect(cleared.stdout).toMatch(/cleared: it takes jobs again/);
+    expect((await query(db.url, 'SELECT state FROM road_runner.units WHERE serial = $1', [UNITS[3]]))[0]!.state).toBe('idle');
+    const lostJobs = await query(db.url, 'SELECT state, detail FROM road_runner.jobs WHERE unit = $1', [UNITS[3]]);
+    expect(lostJobs.every((j) => j.state === 'lost' && /cleared by/.test(j.detail))).toBe(true);
     const bad = new URL(db.url);
     const secret = 'Sup3rSecretPw';
     bad.password = secret;
