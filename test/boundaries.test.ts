@@ -82,8 +82,22 @@ describe('module boundaries', () => {
     expect(files.some((f) => f.rel.startsWith('serve/') && allImports(f.text).some(isHttp))).toBe(true);
   });
 
+  test('pg and pg-boss are loaded only by src/fleet/, and only there through import() or inside fleet modules', () => {
+    // Type-only imports vanish at run time; anything else that loads the database client lives in fleet/.
+    const runtime = (text: string) => [...staticImports(text), ...[...text.matchAll(/import\(\s*'([^']+)'/g)].map((m) => m[1]!)];
+    const offenders = files.filter((f) => runtime(f.text).some((spec) => spec === 'pg' || spec === 'pg-boss') && !f.rel.startsWith('fleet/'));
+    expect(offenders.map((f) => f.rel)).toEqual([]);
+    expect(files.some((f) => f.rel.startsWith('fleet/') && runtime(f.text).includes('pg-boss'))).toBe(true);
+  });
+
+  test('fleet/ does not reach into cli/ (the CLI wires the run pipeline into the agent)', () => {
+    const offenders = files.filter((f) => f.rel.startsWith('fleet/') && allImports(f.text).some((spec) => spec.includes('/cli/')));
+    expect(offenders.map((f) => f.rel)).toEqual([]);
+  });
+
+
   const heavy = ['systeminformation', 'nunjucks', 'inquirer', 'execa', 'ajv/dist/2020.js', 'cli-progress', 'playwright-core',
-    'tar', 'hono', 'hono/cookie', 'hono/secure-headers', 'hono/streaming', '@hono/node-server'];
+    'tar', 'pg', 'pg-boss', 'hono', 'hono/cookie', 'hono/secure-headers', 'hono/streaming', '@hono/node-server'];
 
   // The heavy modules a module reaches through static imports (dynamic import() is the way out).
   function reachHeavy(start: string): { seen: Set<string>; reached: string[] } {
@@ -110,7 +124,7 @@ describe('module boundaries', () => {
     expect(reached).toEqual([]);
   });
 
-  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean', 'bundle', 'replay', 'serve'])(
+  test.each(['init', 'plan', 'validate', 'listFlows', 'margins', 'schema', 'detect', 'policyShow', 'runs', 'diff', 'clean', 'bundle', 'replay', 'serve', 'fleet', 'agent'])(
     'the %s command reaches no heavy module statically', (name) => {
       const { seen, reached } = reachHeavy(`cli/commands/${name}.ts`);
       expect(seen.size).toBeGreaterThan(1);

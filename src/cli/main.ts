@@ -59,6 +59,11 @@ const runIdOptions = (y: Argv) =>
 
 const jsonOption = (what: string) => ({ type: 'boolean' as const, describe: `Print ${what} as JSON on stdout (README: "JSON output")` });
 
+// The fleet database (SPEC §13): a URL with a password belongs in RR_DATABASE_URL or a file, never in argv.
+const dbOptions = (y: Argv) =>
+  y.option('db', { type: 'string', requiresArg: true, describe: 'Fleet database URL without a password (default RR_DATABASE_URL)' })
+    .option('db-file', { type: 'string', requiresArg: true, describe: 'File holding the fleet database URL (mode 600)' });
+
 const sweepOptions = (y: Argv) =>
   y
     .option('flow', { type: 'string', describe: 'Flow file (or its name in flows/)' })
@@ -176,6 +181,29 @@ function buildParser(argv: string[]) {
         .option('bind', { type: 'string', requiresArg: true, describe: 'Address to listen on (default 127.0.0.1); any other needs --token' })
         .option('token', { type: 'string', requiresArg: true, describe: 'Token every request must carry (Bearer header, or ?token= once in a browser); also RR_SERVE_TOKEN' }),
       lazy(() => import('./commands/serve.js')))
+    .command('fleet <action> [target]', 'The lab fleet on PostgreSQL: init, submit, status, cancel, clear, results, export, report (docs/fleet.md)', (y) =>
+      dbOptions(y)
+        .positional('action', { choices: ['init', 'submit', 'status', 'cancel', 'clear', 'results', 'export', 'report'] as const, demandOption: true })
+        .positional('target', { type: 'string', describe: 'cancel: the JOB id; clear: the UNIT serial' })
+        .option('flow', { type: 'string', requiresArg: true, describe: 'submit: flow file (or its name in flows/); report: only runs of this flow (its name)' })
+        .option('margin', { type: 'string', requiresArg: true, describe: 'submit: margin profile file (or its name in margins/); report: only runs of this margin (its name)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'report: folder for fleet-report.md and fleet-report.html (default: here)' })
+        .option('units', { type: 'string', requiresArg: true, describe: 'submit: unit serials, comma-separated (one job per unit)' })
+        .option('units-file', { type: 'string', requiresArg: true, describe: 'submit: file with one unit serial per line' })
+        .option('unit', { type: 'string', requiresArg: true, describe: 'cancel: every queued job of this unit' })
+        .option('format', { choices: ['csv'] as const, describe: 'export: output format (CSV on stdout)' })
+        .option('what', { choices: ['steps', 'boundaries'] as const, describe: 'export: every step (default) or every boundary column' })
+        .option('json', jsonOption('the answer')),
+      lazy(() => import('./commands/fleet.js')))
+    .command('agent', 'Serve this host\'s units from the fleet queue, one job at a time, uploading records (docs/fleet.md)', (y) =>
+      dbOptions(y)
+        .option('unit', { type: 'string', array: true, requiresArg: true, demandOption: true, describe: 'Serial of a unit attached to this host (repeat for several)' })
+        .option('host-id', { type: 'string', requiresArg: true, describe: 'This host\'s id in the fleet (default: the hostname)' })
+        .option('workspace', { type: 'string', requiresArg: true, describe: 'The workspace the jobs run in (default: --root, RR_ROOT or here)' })
+        .option('heartbeat-ms', { type: 'string', requiresArg: true, describe: 'Heartbeat interval (default 5000; RR_AGENT_HEARTBEAT_MS)' })
+        .option('lost-after-ms', { type: 'string', requiresArg: true, describe: 'Silence after which this host counts as lost (default 30000; RR_AGENT_LOST_AFTER_MS)' })
+        .option('poll-ms', { type: 'string', requiresArg: true, describe: 'Queue polling interval when idle (default 1000; RR_AGENT_POLL_MS)' }),
+      lazy(() => import('./commands/agent.js')))
     .completion('completion', 'Print a shell completion script (bash, zsh): road_runner completion >> ~/.bashrc')
     .demandCommand(1, 'name a command; see road_runner --help')
     .recommendCommands()

@@ -20,6 +20,10 @@ export const NUMBER_OPTIONS: Readonly<Record<string, NumberRule>> = {
   // Beyond an hour a step that ignores SIGTERM is a hung step, and timers stay far from their 2^31 ms limit.
   grace: { min: 0, max: 3600, integer: false, what: 'a non-negative number of seconds', example: '--grace 5' },
   port: { min: 0, max: 65535, integer: true, what: 'a port number', example: '--port 8720, or --port 0 for any free port' },
+  // Fleet agent timings (docs/fleet.md): short in tests, seconds in a lab.
+  'heartbeat-ms': { min: 50, max: 600000, integer: true, what: 'a whole number of milliseconds', example: '--heartbeat-ms 5000' },
+  'lost-after-ms': { min: 100, max: 86400000, integer: true, what: 'a whole number of milliseconds', example: '--lost-after-ms 30000' },
+  'poll-ms': { min: 10, max: 600000, integer: true, what: 'a whole number of milliseconds', example: '--poll-ms 1000' },
   'older-than': { min: 0, max: 36500, integer: false, what: 'a non-negative number of days', example: '--older-than 30, or --older-than 0.5 for twelve hours' },
 };
 

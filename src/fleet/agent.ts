@@ -1,0 +1,243 @@
+// The fleet agent: the ordinary run pipeline with a different source of plans (the unit
+// queues in pg-boss) and an extra sink for records (the fleet database). It registers its
+// host and units, beats a heartbeat into road_runner.hosts, settles what a previous agent of
+// this host left behind (recovering the crashed run first), then takes one job at a time.
+
+import path from 'node:path';
+import type { Pool } from 'pg';
+import type PgBoss from 'pg-boss';
+import type { JobInputs } from './jobInputs.js';
+import { Backoff, retryUntil, sleep } from './retry.js';
+import {
+  beat, claimJob, finishJob, markLostHosts, markOffline, registerHost, setJobRun, unitState, unsettledJobs,
+  UnitTakenError, type HostRegistration, type JobState,
+} from './store.js';
+import { unitQueue } from './db.js';
+import { RunUploader } from './upload.js';
+
+/** The payload of a fleet job in pg-boss. */
+export interface JobPayload {
+  format: 'road_runner.fleet-job/1';
+  job_id: string;
+  unit: string;
+  flow: string;
+  margin: string;
+  inputs: JobInputs;
+}
+
+/** What running one job gave. */
+export interface JobOutcome {
+  state: JobState;
+  exitCode: number;
+  detail: string | null;
+  runId: string | null;
+  runDir: string | null;
+}
+
+/** A crashed run recovered on start (its rails are back at nominal). */
+export interface RecoveredRun {
+  runId: string;
+  runDir: string;
+}
+
+/** Everything the agent needs; the CLI wires the run pipeline in through runJob and recoverCrashed. */
+export interface AgentDeps {
+  pool: Pool;
+  boss: PgBoss;
+  host: HostRegistration;
+  units: string[];
+  root: string;
+  pollMs: number;
+  uploadMs: number;
+  /** Aborted by a signal: the current run is interrupted (by the pipeline), reported, and the agent stops. */
+  signal: AbortSignal;
+  say: (line: string) => void;
+  recoverCrashed: () => Promise<RecoveredRun | null>;
+  runJob: (payload: JobPayload, onRunStarted: (runId: string, runDir: string) => void) => Promise<JobOutcome>;
+}
+
+/** Runs the agent until its signal aborts. */
+export async function runAgent(d: AgentDeps): Promise<void> {
+  const note = rateLimitedSay(d.say);
+  // Start-up calls wait out a database that is away or busy (a deadlock between agents that
+  // start together is retried); a unit served by another online host is an error at once.
+  const patiently = <T>(what: string, fn: () => Promise<T>) => retryUntil(fn, {
+    signal: d.signal, firstMs: 100, maxMs: 5000,
+    onError: (err, n) => {
+      if (err instanceof UnitTakenError) throw err;
+      if (n === 1) d.say(`agent ${d.host.hostId}: ${what} failed (${(err as Error).message}); retrying`);
+    },
+  });
+  await patiently('registration', () => registerHost(d.pool, d.host, d.units));
+  d.say(`agent ${d.host.hostId}: online for unit(s) ${d.units.join(', ')} (heartbeat every ${d.host.heartbeatMs} ms, lost after ${d.host.lostAfterMs} ms)`);
+  const heartbeat = startHeartbeat(d, note);
+  try {
+    for (const unit of d.units) await patiently('creating the queue', () => ensureQueue(d.boss, unitQueue(unit)));
+    const recovered = await d.recoverCrashed();
+    await patiently('settling what the last agent left', () => settleLeftovers(d, recovered));
+    await takeJobs(d, note);
+  } finally {
+    heartbeat.stop();
+    await markOffline(d.pool, d.host.hostId).catch(() => undefined);
+  }
+}
+
+/** Creates a unit's queue once (retryLimit 0: pg-boss never offers a failed job again). */
+export async function ensureQueue(boss: PgBoss, name: string): Promise<void> {
+  if ((await boss.getQueue(name)) === null) await boss.createQueue(name, { name, retryLimit: 0 });
+}
+
+// The heartbeat, and the look-out for other hosts whose heartbeat stopped.
+function startHeartbeat(d: AgentDeps, note: (key: string, line: string) => void): { stop: () => void } {
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await beat(d.pool, d.host.hostId);
+      const lost = await markLostHosts(d.pool);
+      for (const h of lost) d.say(`agent ${d.host.hostId}: host ${h} stopped sending heartbeats: marked lost`);
+      note('heartbeat', '');
+    } catch (err) {
+      note('heartbeat', `agent ${d.host.hostId}: heartbeat failed (${(err as Error).message}); the current run goes on, retrying`);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), d.host.heartbeatMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+// What a previous agent of this host left: a crash journal (recovered first, rails back at
+// nominal), jobs still `running` or written off as `lost`. Each is reported as it ended and
+// its unit unblocked; none is run again.
+async function settleLeftovers(d: AgentDeps, recovered: RecoveredRun | null): Promise<void> {
+  const jobs = await unsettledJobs(d.pool, d.host.hostId);
+  for (const job of jobs) {
+    const state: JobState = 'crashed';
+    let detail = 'the agent stopped during this job; its run was not recovered here (no crash journal): the run had restored its rails itself';
+    if (recovered && job.run_id === recovered.runId) {
+      detail = `the agent died during run ${recovered.runId}; on restart its rails were restored to nominal and the run marked crashed`;
+    }
+    if (job.run_id !== null) {
+      const runDir = path.join(d.root, 'runs', job.run_id);
+      await new RunUploader(d.pool, runDir, job.run_id, { hostId: d.host.hostId, jobId: job.job_id }).sync().catch((err) => {
+        d.say(`agent ${d.host.hostId}: could not upload run ${job.run_id}: ${(err as Error).message}`);
+      });
+    } else {
+      detail = 'the agent stopped before the job started a run; nothing ran';
+    }
+    await finishJob(d.pool, job.job_id, { state, detail, exitCode: null, runId: job.run_id, unblock: true });
+    await d.boss.fail(job.queue, job.job_id, { reason: detail }).catch(() => undefined);
+    d.say(`agent ${d.host.hostId}: job ${job.job_id} (unit ${job.unit}) was left ${job.state}: reported ${state}; unit ${job.unit} unblocked; not run again`);
+  }
+}
+
+// One job at a time, from the units' queues in turn.
+async function takeJobs(d: AgentDeps, note: (key: string, line: string) => void): Promise<void> {
+  const backoff = new Backoff(d.pollMs, 5000);
+  while (!d.signal.aborted) {
+    let took = false;
+    try {
+      for (const unit of d.units) {
+        if (d.signal.aborted) break;
+        if ((await unitState(d.pool, unit)) !== 'idle') continue;
+        const [job] = await d.boss.fetch<JobPayload>(unitQueue(unit), { batchSize: 1 });
+        if (!job) continue;
+        took = true;
+        await handleJob(d, unit, job);
+      }
+      backoff.reset();
+      note('fetch', '');
+      if (!took) await sleep(d.pollMs, d.signal);
+    } catch (err) {
+      note('fetch', `agent ${d.host.hostId}: cannot reach the queue (${(err as Error).message}); retrying`);
+      await sleep(backoff.fail(), d.signal);
+    }
+  }
+}
+
+// Claims, runs, uploads and reports one job.
+async function handleJob(d: AgentDeps, unit: string, job: PgBoss.Job<JobPayload>): Promise<void> {
+  const queue = unitQueue(unit);
+  if (job.data?.unit !== unit || job.data.job_id !== job.id) {
+    await d.boss.fail(queue, job.id, { reason: 'job payload does not match its queue' });
+    return;
+  }
+  if (!(await claimJob(d.pool, job.id, d.host.hostId))) {
+    // Cancelled, or settled already: our own state wins, nothing runs.
+    await d.boss.complete(queue, job.id, { skipped: true }).catch(() => undefined);
+    return;
+  }
+  d.say(`agent ${d.host.hostId}: job ${job.id} for unit ${unit}: ${job.data.flow} × ${job.data.margin}`);
+  let uploader: RunUploader | null = null;
+  const sync = new PeriodicSync(d);
+  let outcome: JobOutcome;
+  try {
+    outcome = await d.runJob(job.data, (runId, runDir) => {
+      uploader = new RunUploader(d.pool, runDir, runId, { hostId: d.host.hostId, jobId: job.id });
+      sync.start(uploader);
+      void setJobRun(d.pool, job.id, runId).catch(() => undefined); // the final report sets it again
+    });
+  } catch (err) {
+    // Not a refusal nor a run outcome: a bug. Reported on the job; the run (if any) restored its rails.
+    outcome = { state: 'error', exitCode: 4, detail: `internal error: ${(err as Error).message}`, runId: null, runDir: null };
+  }
+  await sync.stop();
+  // The final upload and report wait out a database outage (the local record is complete already).
+  const finalUp = uploader as RunUploader | null;
+  const retrying = { signal: stopAfter(d.signal, 30_000), onError: (err: unknown, n: number) => { if (n === 1) d.say(`agent ${d.host.hostId}: upload of job ${job.id} waits for the database (${(err as Error).message})`); } };
+  if (finalUp) await retryUntil(() => finalUp.sync(), retrying);
+  await retryUntil(() => finishJob(d.pool, job.id, { state: outcome.state, detail: outcome.detail, exitCode: outcome.exitCode, runId: outcome.runId, unblock: true }), retrying); // the run restored its rails itself
+  const ok = outcome.state === 'passed' || outcome.state === 'marginal' || outcome.state === 'failed';
+  await retryUntil(() => (ok ? d.boss.complete(queue, job.id, { state: outcome.state, run_id: outcome.runId }) : d.boss.fail(queue, job.id, { state: outcome.state, detail: outcome.detail })), retrying)
+    .catch(() => undefined);
+  d.say(`agent ${d.host.hostId}: job ${job.id} ended ${outcome.state}${outcome.runId ? ` (run ${outcome.runId})` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`);
+}
+
+// Uploads the records of the running run every uploadMs, backing off while the database is away.
+class PeriodicSync {
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private readonly backoff: Backoff;
+  private notBefore = 0;
+  constructor(private readonly d: AgentDeps) {
+    this.backoff = new Backoff(d.uploadMs, 5000);
+  }
+  start(up: RunUploader): void {
+    this.timer = setInterval(() => {
+      if (this.inFlight || Date.now() < this.notBefore) return;
+      this.inFlight = up.sync().then(() => this.backoff.reset(), () => {
+        this.notBefore = Date.now() + this.backoff.fail();
+      }).finally(() => {
+        this.inFlight = null;
+      });
+    }, this.d.uploadMs);
+  }
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.inFlight;
+  }
+}
+
+// A signal that aborts `ms` after `outer` aborts (so a stopping agent still finishes its upload, for a while).
+function stopAfter(outer: AbortSignal, ms: number): AbortSignal {
+  const c = new AbortController();
+  const arm = () => setTimeout(() => c.abort(), ms).unref();
+  if (outer.aborted) arm();
+  else outer.addEventListener('abort', arm, { once: true });
+  return c.signal;
+}
+
+// Says a failure once per outage (keyed), and that it is over when the key's next line is ''.
+function rateLimitedSay(say: (line: string) => void): (key: string, line: string) => void {
+  const failing = new Set<string>();
+  return (key, line) => {
+    if (line === '') {
+      if (failing.delete(key)) say(`(${key}: the database answers again)`);
+      return;
+    }
+    if (!failing.has(key)) say(line);
+    failing.add(key);
+  };
+}

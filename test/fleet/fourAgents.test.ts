@@ -1,0 +1,171 @@
+// Four agents, each with its own workspace, unit and simulated rails, on one fresh database:
+// a submit to all four runs each job on its own unit's host only, and the database holds the
+// local records row for row. Also: a job beyond a host's policy is refused (exit 3) with the
+// rails untouched, fleet status/results/export, and a connection error that hides the password.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cli, freshDatabase, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
+  type FleetWorkspace, type Running,
+} from './harness.js';
+
+const UNITS = ['SN100', 'SN101', 'SN102', 'SN103'];
+
+describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let desk: FleetWorkspace;
+  const hosts: FleetWorkspace[] = [];
+  const agents: Running[] = [];
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await freshDatabase('four');
+    env = { RR_DATABASE_URL: db.url };
+    const [made, init] = await Promise.all([initWorkspaces('desk', 'h0', 'h1', 'h2', 'h3'), cli(['fleet', 'init'], env)]);
+    expect(init.code, init.stderr).toBe(0);
+    [desk] = made;
+    hosts.push(...made.slice(1));
+    hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`)));
+    await waitFor('four hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 4,
+      20_000, () => agents.map((a) => a.output()).join('\n'));
+    writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n');
+    writeMargin(desk, 'two', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {values: [850, 950]}\n    freq_mhz: {values: [2000, 2400]}\n');
+    writeMargin(desk, 'too-high', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {fixed: 1080}\n    freq_mhz: {fixed: 2000}\n');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const a of agents) a.child.kill('SIGTERM');
+    await Promise.all(agents.map((a) => a.done));
+    await db?.drop();
+    for (const h of [desk, ...hosts]) if (h) removeWorkspace(h);
+  });
+
+  it('runs one job per unit on its own host, and the database matches the local records', async () => {
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS.join(','), '--json'], env);
+    expect(sub.code, sub.stderr).toBe(0);
+    const sent = JSON.parse(sub.stdout).jobs as { job_id: string; unit: string }[];
+    expect(sent.map((j) => j.unit).sort()).toEqual(UNITS);
+    const jobs = await waitFor('four jobs ended', async () => {
+      const rows = await query(db.url, 'SELECT job_id::text, unit, state, host_id, run_id FROM road_runner.jobs ORDER BY unit');
+      return rows.length === 4 && rows.every((r) => !['queued', 'running'].includes(r.state)) ? rows : null;
+    }, 40_000, () => agents.map((a) => a.output()).join('\n'));
+    for (const [i, job] of jobs.entries()) {
+      expect(job.state, agents[i]!.output()).toBe('passed');
+      expect(job.unit).toBe(UNITS[i]);
+      expect(job.host_id).toBe(`host-${i}`); // on its own unit's host only
+      // The run exists in that host's workspace only.
+      const runDir = path.join(hosts[i]!.root, 'runs', job.run_id);
+      const local = localStepEnds(runDir);
+      expect(local.size).toBe(4); // 2 × 2 points, one step each
+      for (const [j, other] of hosts.entries()) if (j !== i) expect(localStepEnds(path.join(other.root, 'runs', job.run_id)).size).toBe(0);
+      // Record for record: every local step_end is one row, the same outcome; nothing else.
+      const rows = await query(db.url, 'SELECT subrun_id, step_index, step_id, status, exit_code, duration_ms::int AS duration_ms, event FROM road_runner.steps WHERE run_id = $1', [job.run_id]);
+      expect(rows.length).toBe(local.size);
+      for (const r of rows) {
+        const e = local.get(`${r.subrun_id}#${r.step_index}`)!;
+        expect(e).toBeDefined();
+        expect([r.step_id, r.status, r.exit_code, r.duration_ms]).toEqual([e.step_id, e.status, e.exit_code, e.duration_ms]);
+        expect(r.event).toEqual(e);
+      }
+      const [run] = await query(db.url, 'SELECT status, unit, host_id, summary FROM road_runner.runs WHERE run_id = $1', [job.run_id]);
+      const summary = JSON.parse(readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+      expect(run!.summary).toEqual(summary);
+      expect([run!.status, run!.unit, run!.host_id]).toEqual(['passed', UNITS[i], `host-${i}`]);
+      const subs = await query(db.url, 'SELECT subrun_id FROM road_runner.subruns WHERE run_id = $1 ORDER BY subrun_id', [job.run_id]);
+      expect(subs.map((s) => s.subrun_id)).toEqual(summary.subruns.map((s: { id: string }) => s.id));
+      // Rails back at nominal after the job.
+      expect(hosts[i]!.railState('vcore_mv')).toBe(1000);
+    }
+    const units = await query(db.url, 'SELECT serial, state FROM road_runner.units ORDER BY serial');
+    expect(units.map((u) => u.state)).toEqual(['idle', 'idle', 'idle', 'idle']);
+
+    const results = await cli(['fleet', 'results', '--json'], env);
+    expect(JSON.parse(results.stdout).map((r: { unit: string }) => r.unit).sort()).toEqual(UNITS);
+    const csv = await cli(['fleet', 'export', '--format', 'csv'], env);
+    expect(csv.code, csv.stderr).toBe(0);
+    const lines = csv.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^run_id,subrun_id,unit,host_id,step_index,step_id,adapter,status,/);
+    expect(lines[0]).toContain('margin_vcore_mv');
+    expect(lines.length).toBe(1 + 16);
+
+    // The fleet report: every unit's boundary per frequency column, and the distribution.
+    const out = path.join(desk.root, 'fleet-report');
+    const rep = await cli(['fleet', 'report', '--flow', 'quick', '--margin', 'two', '--out', out], env);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toContain('4 unit(s), 2 column(s)');
+    const md = readFileSync(path.join(out, 'fleet-report.md'), 'utf8');
+    for (const u of UNITS) expect(md).toMatch(new RegExp(`\\| ${u} \\| rr-`));
+    expect(md).toMatch(/\| freq_mhz=2000 \| 4 \|/);
+    expect(readFileSync(path.join(out, 'fleet-report.html'), 'utf8')).toContain('<svg');
+    const bcsv = await cli(['fleet', 'export', '--format', 'csv', '--what', 'boundaries'], env);
+    expect(bcsv.code, bcsv.stderr).toBe(0);
+    const blines = bcsv.stdout.trim().split('\n');
+    expect(blines[0]).toBe('unit,run_id,host_id,rail,direction,column_key,raw,confirmed,guard_banded,axis_freq_mhz');
+    expect(blines.length).toBe(1 + 8); // 4 units × 2 frequency columns
+  }, 90_000);
+
+  it('refuses a job beyond the host\'s policy with exit 3, rails untouched', async () => {
+    // The desk's own policy allows 1080 mV; the hosts' xeon profile stops at 1050.
+    const before = hosts[0]!.railHistory('vcore_mv').length;
+    const unitsFile = path.join(desk.root, 'units.txt');
+    writeFileSync(unitsFile, `# the unit on host-0\n${UNITS[0]}\n`);
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'too-high', '--units-file', unitsFile, '--json'], env);
+    expect(sub.code, sub.stderr).toBe(0);
+    const [job] = JSON.parse(sub.stdout).jobs;
+    const row = await waitFor('the job refused', async () => (await query(db.url, "SELECT state, exit_code, detail FROM road_runner.jobs WHERE job_id = $1 AND state <> 'queued' AND state <> 'running'", [job.job_id]))[0]);
+    expect(row.state).toBe('refused');
+    expect(row.exit_code).toBe(3);
+    expect(row.detail).toMatch(/vcore_mv/);
+    expect(row.detail).toMatch(/1050/);
+    expect(hosts[0]!.railHistory('vcore_mv').length).toBe(before);
+    expect((await query(db.url, "SELECT state FROM road_runner.units WHERE serial = $1", [UNITS[0]]))[0]!.state).toBe('idle');
+  }, 30_000);
+
+  it('shows hosts; refuses unknown and blocked units; cancel; clear; a bad password is never echoed', async () => {
+    const st = await cli(['fleet', 'status', '--json'], env);
+    const s = JSON.parse(st.stdout);
+    expect(s.hosts.map((h: { host_id: string; state: string }) => `${h.host_id}:${h.state}`)).toEqual(['host-0:online', 'host-1:online', 'host-2:online', 'host-3:online']);
+    const unknown = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', 'SN999'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unit SN999: no agent has registered it/);
+    // Two jobs for one unit, cancelled at once: what had not started is cancelled and never runs.
+    const two = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[2]!, '--json'], env);
+    const again = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[2]!, '--json'], env);
+    const ids = [JSON.parse(two.stdout).jobs[0].job_id, JSON.parse(again.stdout).jobs[0].job_id];
+    const cancel = await cli(['fleet', 'cancel', '--unit', UNITS[2]!], env);
+    expect(cancel.code, cancel.stderr).toBe(0);
+    const ended = await waitFor('both jobs settled', async () => {
+      const rows = await query(db.url, 'SELECT job_id::text, state, run_id FROM road_runner.jobs WHERE job_id = ANY($1)', [ids]);
+      return rows.every((r) => r.state === 'passed' || r.state === 'cancelled') ? rows : null;
+    }, 30_000);
+    const cancelled = ended.filter((r) => r.state === 'cancelled');
+    expect(cancelled.length).toBeGreaterThanOrEqual(1);
+    expect(cancelled.every((r) => r.run_id === null)).toBe(true);
+    // fleet clear: a person vouches for a blocked unit; its lost job stays lost.
+    await query(db.url, "UPDATE road_runner.units SET state = 'blocked', blocked_reason = 'test' WHERE serial = $1", [UNITS[3]]);
+    await query(db.url, "UPDATE road_runner.jobs SET state = 'lost', detail = 'lost — rail state unknown' WHERE unit = $1", [UNITS[3]]);
+    const blocked = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'quick', '--margin', 'two', '--units', UNITS[3]!], env);
+    expect(blocked.stderr).toMatch(new RegExp(`unit ${UNITS[3]}: blocked`));
+    const cleared = await cli(['fleet', 'clear', UNITS[3]!], env);
+    expect(cleared.stdout).toMatch(/cleared: it takes jobs again/);
+    expect((await query(db.url, 'SELECT state FROM road_runner.units WHERE serial = $1', [UNITS[3]]))[0]!.state).toBe('idle');
+    const lostJobs = await query(db.url, 'SELECT state, detail FROM road_runner.jobs WHERE unit = $1', [UNITS[3]]);
+    expect(lostJobs.every((j) => j.state === 'lost' && /cleared by/.test(j.detail))).toBe(true);
+    const bad = new URL(db.url);
+    const secret = 'Sup3rSecretPw';
+    bad.password = secret;
+    const wrong = await cli(['fleet', 'status'], { RR_DATABASE_URL: bad.href });
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toMatch(/password authentication failed/);
+    expect(wrong.stderr + wrong.stdout).not.toContain(secret);
+    const onArgv = await cli(['fleet', 'status', '--db', bad.href], {});
+    expect(onArgv.code).toBe(2);
+    expect(onArgv.stderr + onArgv.stdout).not.toContain(secret);
+    const down = new URL(db.url);
+    down.port = '1';
+    const refused = await cli(['fleet', 'status'], { RR_DATABASE_URL: down.href });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).not.toContain(decodeURIComponent(new URL(db.url).password));
+  }, 30_000);
+});
