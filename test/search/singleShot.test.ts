@@ -74,7 +74,7 @@ describe('explore: single', () => {
     expect(predictEdgeStart([3, 1, 0], 64)).toBe(0);
   });
 
-  it('on flaky simulated parts it escapes less often than single-shot and costs far less than confirming every point', () => {
+  it('on flaky simulated parts it keeps escapes near the 0.8^11 floor and costs far less than confirming every point', () => {
     const voltages = lattice(1200, -5, 64);
     const frequencies = Array.from({ length: 16 }, (_, i) => 1000 + 200 * i);
     const columns: SearchColumn[] = frequencies.map((f) => ({ key: `freq_mhz=${f}`, axes: { freq_mhz: f }, lattice: voltages }));
