@@ -24,7 +24,7 @@ const TARGETS = { default: { vcore_mv: { sweep: { start: 845, stop: 810, step: -
 /** The cases: the sample's own settings, and explore: single. */
 export const CLI_CASES = [
   { name: 'xcheck_confirmed', global_seed: 42, search: { strategy: 'edge', confirm: 3, retest: 2, guard_band: 20 } },
-  { name: 'xcheck_single', global_seed: 7, search: { strategy: 'edge', confirm: 3, retest: 0, guard_band: 20, explore: 'single' } },
+  { name: 'xcheck_single', global_seed: 7, search: { strategy: 'edge', confirm: 2, retest: 0, guard_band: 20, explore: 'single' } },
 ];
 
 function cli(args, cwd) {
