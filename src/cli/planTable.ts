@@ -45,6 +45,7 @@ function describeSearch(plan: Plan): string[] {
   const extras = [
     spec.coarse_step !== undefined ? `coarse_step ${spec.coarse_step}` : null,
     `confirm ${spec.confirm}`, `retest ${spec.retest}`, `guard_band ${spec.guard_band}`,
+    spec.explore === 'single' ? 'explore single' : null,
   ].filter((x): x is string => x !== null);
   const steps = plan.subruns[0]?.steps.length ?? 0;
   const percent = (n: number) => (plan.subruns.length === 0 ? '' : ` (${Math.round((n / plan.subruns.length) * 1000) / 10}% of the grid)`);

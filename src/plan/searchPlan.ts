@@ -29,6 +29,7 @@ export function searchSpecOf(search: NonNullable<Margin['search']>): SearchSpec 
     guard_band: search.guard_band ?? 0,
   };
   if (search.coarse_step !== undefined) spec.coarse_step = search.coarse_step;
+  if (search.explore !== undefined) spec.explore = search.explore;
   return spec;
 }
 

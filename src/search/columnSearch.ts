@@ -1,13 +1,24 @@
 // One column's next probe: finish the point in hand (its confirm or retest runs), retest the
 // holes, then ask the strategy. Shared by the engine and the probe estimate.
+//
+// With `explore: single` a column has two phases. Exploring: the strategy's probes run once
+// each (nothing confirmed) until the single-run bracket is closed. Confirming: starting one or
+// two lattice steps on the safe side of that edge (edge's following columns skip exploring and
+// start where the previous columns' trend predicts), each point is run until it fails or has
+// `confirm` passes; a confirmed point moves the walk one step towards the far end, a failing
+// start moves it towards the safe end. So the final candidate is always approached from the
+// passing side, and only the points next to the edge are confirmed.
 
 import { type ColumnState, isBracketClosed } from './columnState.js';
 import type { DecideRule } from './points.js';
 import { nextIndex } from './strategies.js';
 import type { ProbeRequest, SearchColumn, SearchSpec } from './types.js';
 
-/** The next probe inside one column, or null when the column is decided. */
-export function nextInColumn(spec: SearchSpec, column: SearchColumn, state: ColumnState, previousBoundary: number | null): ProbeRequest | null {
+/**
+ * The next probe inside one column, or null when the column is decided. `previous` holds the
+ * boundaries (confirmed last passes) of the columns searched before this one, in order.
+ */
+export function nextInColumn(spec: SearchSpec, column: SearchColumn, state: ColumnState, previous: readonly number[]): ProbeRequest | null {
   const attemptsAt = (index: number): number => state.runs[index]?.outcomes.length ?? 0;
   const ask = (index: number, purpose: ProbeRequest['purpose']): ProbeRequest => ({ column: column.key, value: column.lattice[index]!, purpose, attempt: attemptsAt(index) });
 
@@ -16,10 +27,77 @@ export function nextInColumn(spec: SearchSpec, column: SearchColumn, state: Colu
   const hole = state.holes.find((index) => attemptsAt(index) < holeRuns(spec));
   if (hole !== undefined) return ask(hole, 'retest');
   if (isBracketClosed(state, spec.resolution)) return null;
+  const indexes = previous.map((value) => nearestIndex(column.lattice, value));
+  if (spec.explore === 'single') {
+    const next = nextSingleShot(spec, state, indexes);
+    return ask(next.index, next.purpose);
+  }
   // Edge starts one lattice step on the safe side of the previous column's boundary, so that it
   // usually reaches the new edge from the passing side (fewer flaky-band points tried from below).
-  const start = previousBoundary === null ? null : Math.max(0, nearestIndex(column.lattice, previousBoundary) - 1);
+  const last = indexes.at(-1);
+  const start = last === undefined ? null : Math.max(0, last - 1);
   return ask(nextIndex(spec, state, start), 'probe');
+}
+
+// explore: single. Exploring (no confirming run in the column yet): the strategy's next probe
+// read on the single-run bracket; edge's following columns skip it and start at the trend's
+// prediction. Confirming: from the last confirmed pass one step towards the far end; with no
+// confirmed pass yet (every confirming point failed), one step towards the safe end of the
+// first fail. Stepping up one point at a time costs one run per point that fails outright and
+// lands on the first passing point, never above it (each point above costs `confirm` runs).
+function nextSingleShot(spec: SearchSpec, state: ColumnState, previous: readonly number[]): { index: number; purpose: ProbeRequest['purpose'] } {
+  const confirming = state.runs.some((r) => r?.purposes.includes('confirm') === true);
+  if (!confirming) {
+    const predicted = spec.strategy === 'edge' ? predictEdgeStart(previous, state.lattice.length) : null;
+    if (predicted !== null) return { index: predicted, purpose: 'confirm' };
+    const raw = { ...state, lastPass: state.rawLastPass, firstFail: state.rawFirstFail };
+    if (!isBracketClosed(raw, spec.resolution)) return { index: nextIndex(spec, raw, null), purpose: 'probe' };
+    return { index: Math.max(0, state.rawLastPass - EXPLORED_START_OFFSET), purpose: 'confirm' };
+  }
+  if (state.lastPass !== -1) return { index: state.lastPass + 1, purpose: 'confirm' };
+  return { index: Math.max(0, state.firstFail - 1), purpose: 'confirm' };
+}
+
+/**
+ * Confirming after exploring starts this many lattice steps on the safe side of the single-run
+ * last pass: single runs pass inside a flaky band most of the time, so that last pass is
+ * usually inside the band, one to three points past the always-passing side.
+ */
+const EXPLORED_START_OFFSET = 2;
+
+/** How many previous boundaries edge fits its trend line through. */
+const TREND_COLUMNS = 8;
+
+/** The prediction is rounded this far (lattice steps) towards the safe side. */
+const SAFE_SIDE_BIAS = 0.25;
+
+/**
+ * Where edge's confirming starts in a following column (`explore: single`): the boundaries of
+ * the last TREND_COLUMNS columns (as lattice indexes) fitted with a least-squares line,
+ * extrapolated one column on, rounded a quarter step to the safe side, and never past the
+ * previous column's boundary (so the walk reaches a falling edge from the passing side).
+ */
+export function predictEdgeStart(previous: readonly number[], n: number): number | null {
+  const last = previous.at(-1);
+  if (last === undefined) return null;
+  const ys = previous.slice(-TREND_COLUMNS);
+  const predicted = Math.min(last, extrapolateLine(ys));
+  return Math.min(n - 1, Math.max(0, Math.round(predicted - SAFE_SIDE_BIAS)));
+}
+
+/** The least-squares line through (0, ys[0]) … (m − 1, ys[m − 1]), evaluated at m; the value itself for one point. */
+export function extrapolateLine(ys: readonly number[]): number {
+  const m = ys.length;
+  if (m === 1) return ys[0]!;
+  const meanX = (m - 1) / 2;
+  const meanY = ys.reduce((sum, y) => sum + y, 0) / m;
+  let sxy = 0;
+  let sxx = 0;
+  ys.forEach((y, x) => {
+    sxy += (x - meanX) * (y - meanY);
+    sxx += (x - meanX) ** 2;
+  });
+  return meanY + (sxy / sxx) * (m - meanX);
 }
 
 /** How many runs a hole gets in all: enough to confirm it and to retest it at least once. */
@@ -35,4 +113,3 @@ export function nearestIndex(lattice: readonly number[], value: number): number 
   }
   return best;
 }
-

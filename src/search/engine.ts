@@ -19,13 +19,13 @@ export { holeRuns, nearestIndex, nextInColumn } from './columnSearch.js';
  * first, then holes still to retest, then the strategy's next point.
  */
 export function nextProbe(spec: SearchSpec, columns: readonly SearchColumn[], history: readonly ProbeRecord[]): ProbeRequest | null {
-  let previousBoundary: number | null = null;
+  const previous: number[] = [];
   for (const column of columns) {
     const byValue = groupRuns(history, column.key);
     const state = readColumn(column.lattice, byValue, spec);
-    const request = nextInColumn(spec, column, state, previousBoundary);
+    const request = nextInColumn(spec, column, state, previous);
     if (request !== null) return request;
-    if (state.lastPass !== -1 && state.firstFail !== 0) previousBoundary = column.lattice[state.lastPass]!;
+    if (state.lastPass !== -1 && state.firstFail !== 0) previous.push(column.lattice[state.lastPass]!);
   }
   return null;
 }

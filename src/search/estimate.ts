@@ -24,7 +24,7 @@ export function probeEstimate(spec: SearchSpec, columns: readonly SearchColumn[]
   let expected = 0;
   columns.forEach((column, i) => {
     const edgeFollower = spec.strategy === 'edge' && i > 0;
-    worstCase += worstPoints(spec, column.lattice, edgeFollower) * worstRunsPerPoint(spec);
+    worstCase += spec.explore === 'single' ? worstSingleShot(spec, column.lattice) : worstPoints(spec, column.lattice, edgeFollower) * worstRunsPerPoint(spec);
     expected += expectedProbes(spec, column, edgeFollower);
   });
   return { worstCase, expected: Math.round(expected * 10) / 10 };
@@ -33,6 +33,15 @@ export function probeEstimate(spec: SearchSpec, columns: readonly SearchColumn[]
 /** A point takes at most confirm − 1 passes, a fail, and `retest` more runs. */
 function worstRunsPerPoint(rule: DecideRule): number {
   return Math.max(1, rule.confirm) + rule.retest;
+}
+
+/**
+ * explore: single: the exploring probes (one run each, plus the retests of a fail; an edge
+ * column explores when no earlier column found a boundary), then a confirming walk over at
+ * most every point.
+ */
+function worstSingleShot(spec: SearchSpec, lattice: readonly number[]): number {
+  return worstPoints(spec, lattice, false) * (1 + spec.retest) + lattice.length * worstRunsPerPoint(spec);
 }
 
 function worstPoints(spec: SearchSpec, lattice: readonly number[], edgeFollower: boolean): number {
@@ -79,7 +88,7 @@ function searchPerfectColumn(spec: SearchSpec, lattice: readonly number[], lastP
   const limit = lattice.length * worstRunsPerPoint(spec) + 1;
   for (let step = 0; step < limit; step++) {
     const state = readColumn(lattice, groupRuns(history, ''), spec);
-    const request = nextInColumn(spec, { key: '', axes: {}, lattice: [...lattice] }, state, start === null ? null : lattice[start]!);
+    const request = nextInColumn(spec, { key: '', axes: {}, lattice: [...lattice] }, state, start === null ? [] : [lattice[start]!]);
     if (request === null) return history.length;
     const index = lattice.indexOf(request.value);
     history.push({ column: '', value: request.value, purpose: request.purpose, outcome: index <= lastPassing ? 'pass' : 'fail' });

@@ -2,12 +2,14 @@
 // report shows (pass / fail / flaky), and the search status that also knows whether a point
 // still waits for its confirm or retest runs.
 
-import type { PointVerdict, ProbeOutcome, ProbeRecord, SearchSpec } from './types.js';
+import type { PointVerdict, ProbeOutcome, ProbePurpose, ProbeRecord, SearchSpec } from './types.js';
 
 /** The runs of one point of one column, in execution order. */
 export interface PointRuns {
   value: number;
   outcomes: ProbeOutcome[];
+  /** Why each run was run (parallel to outcomes). */
+  purposes: ProbePurpose[];
   subruns: string[];
 }
 
@@ -26,8 +28,8 @@ export interface PointTally {
  */
 export type PointStatus = 'untested' | 'confirming' | 'retesting' | PointVerdict;
 
-/** The confirm/retest settings that decide a point. */
-export type DecideRule = Pick<SearchSpec, 'confirm' | 'retest'>;
+/** The confirm/retest settings that decide a point (and whether exploring passes count, see statusOf). */
+export type DecideRule = Pick<SearchSpec, 'confirm' | 'retest'> & Partial<Pick<SearchSpec, 'explore'>>;
 
 /** One run decides a point: the rule of a full grid. */
 export const SINGLE_RUN: DecideRule = { confirm: 1, retest: 0 };
@@ -39,22 +41,29 @@ export function groupRuns(history: readonly ProbeRecord[], column: string): Map<
     if (record.column !== column) continue;
     let runs = byValue.get(record.value);
     if (runs === undefined) {
-      runs = { value: record.value, outcomes: [], subruns: [] };
+      runs = { value: record.value, outcomes: [], purposes: [], subruns: [] };
       byValue.set(record.value, runs);
     }
     runs.outcomes.push(record.outcome);
+    runs.purposes.push(record.purpose);
     if (record.subrun_id !== undefined) runs.subruns.push(record.subrun_id);
   }
   return byValue;
 }
 
-/** The search status of a point under the confirm/retest rule. */
+/**
+ * The search status of a point under the confirm/retest rule. With `explore: single` a pass of
+ * an exploring probe (purpose `probe`) does not count towards `confirm`: the search picked the
+ * point because it passed, so that pass is no evidence. Every fail counts, whatever its purpose.
+ */
 export function statusOf(runs: PointRuns | undefined, rule: DecideRule): PointStatus {
-  if (runs === undefined || runs.outcomes.length === 0) return 'untested';
-  const firstFail = runs.outcomes.indexOf('fail');
-  const passes = countPasses(runs.outcomes);
+  if (runs === undefined) return 'untested';
+  const outcomes = rule.explore === 'single' ? runs.outcomes.filter((o, i) => o === 'fail' || runs.purposes[i] !== 'probe') : runs.outcomes;
+  if (outcomes.length === 0) return 'untested';
+  const firstFail = outcomes.indexOf('fail');
+  const passes = countPasses(outcomes);
   if (firstFail === -1) return passes >= Math.max(1, rule.confirm) ? 'pass' : 'confirming';
-  const runsSinceFail = runs.outcomes.length - 1 - firstFail;
+  const runsSinceFail = outcomes.length - 1 - firstFail;
   if (runsSinceFail < rule.retest) return 'retesting';
   return passes === 0 ? 'fail' : 'flaky';
 }

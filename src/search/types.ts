@@ -20,6 +20,12 @@ export interface SearchSpec {
   retest: number;
   /** Reported boundary = confirmed boundary moved this far to the safe side (default 0). */
   guard_band: number;
+  /**
+   * `confirmed` (the default): every point the strategy visits is confirmed (or retested) before
+   * the next. `single`: the strategy's probes run once each and only find the edge; confirmation
+   * then walks to it from the passing side (see columnSearch.ts).
+   */
+  explore?: 'confirmed' | 'single';
 }
 
 /** One column: a combination of the other swept axes, searched along the lattice. */

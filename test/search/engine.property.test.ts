@@ -26,7 +26,8 @@ const arbSpec = (direction: 'down' | 'up') =>
     confirm: fc.integer({ min: 1, max: 4 }),
     retest: fc.integer({ min: 0, max: 3 }),
     guard_band: fc.integer({ min: 0, max: 30 }),
-  }) as fc.Arbitrary<SearchSpec>;
+    explore: fc.constantFrom(undefined, 'confirmed' as const, 'single' as const),
+  }, { requiredKeys: ['rail', 'direction', 'strategy', 'resolution', 'confirm', 'retest', 'guard_band'] }) as fc.Arbitrary<SearchSpec>;
 
 // Columns sharing one lattice, each with its true last passing index (-1: even the safe end fails).
 const arbCase = fc.constantFrom('down' as const, 'up' as const).chain((direction) =>
@@ -77,7 +78,7 @@ describe('engine properties', () => {
       fc.property(arbCase, fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 0, max: 100 }), ({ spec, columns }, seed, failPercent) => {
         const part = (r: { column: string; value: number; attempt: number }) => ((probeSeed(seed, r.column, r.value, r.attempt) % 100) < failPercent ? 'fail' : 'pass') as 'pass' | 'fail';
         const n = columns[0]!.lattice.length;
-        const perPoint = Math.max(spec.confirm + spec.retest, holeRuns(spec));
+        const perPoint = Math.max(spec.confirm + spec.retest, holeRuns(spec)) + 1 + spec.retest; // + an exploring run (explore: single)
         const history = drive(spec, columns, part, columns.length * n * perPoint);
         for (const r of history) expect(columns[0]!.lattice).toContain(r.value);
         const file = boundaryOf(spec, columns, history, 'R');

@@ -35,6 +35,7 @@ export const searchSchema = {
     confirm: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'A point passes only after this many passes in a row.' },
     retest: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'A failing point is run this many more times ("failed k of n").' },
     guard_band: { ...exactNumber, minimum: 0, default: 0, description: 'Reported boundary = confirmed boundary moved this far to the safe side (rail units).' },
+    explore: { enum: ['confirmed', 'single'], default: 'confirmed', description: 'confirmed: every point the strategy visits is confirmed before the next · single: the strategy\'s probes run once to find the edge, then only the points next to it are confirmed, walking to it from the passing side.' },
   },
 } as const;
 
