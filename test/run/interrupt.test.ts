@@ -73,6 +73,29 @@ describe('run: interrupts', () => {
     });
   }
 
+  // The rest of the handled signals (src/cli/signals.ts), each in its own workspace, all at once.
+  it('SIGTRAP, SIGABRT, SIGSTKFLT, SIGXCPU, SIGVTALRM, SIGPROF, SIGIO, SIGSYS mid-step: exit 128+N, interrupted, rails at nominal, nothing left', async () => {
+    const others = [['SIGTRAP', 133], ['SIGABRT', 134], ['SIGSTKFLT', 144], ['SIGXCPU', 152], ['SIGVTALRM', 154], ['SIGPROF', 155], ['SIGIO', 157], ['SIGSYS', 159]] as const;
+    const runs = others.map(([signal, code]) => ({ signal, code, w: createWorkspace({ flows: { f: FLOW }, margins: { two: TWO } }) }));
+    try {
+      await Promise.all(runs.map(async ({ signal, code, w }) => {
+        const p = w.startRun('f', 'two', ['--grace', '1'], { limitMs: 160_000 });
+        // Eight runs start at once: generous waits on a loaded host.
+        await waitForStepStart(w, 'stuck', 90_000);
+        const pid = await waitForDiagnosticGroup(w, 30_000);
+        leftovers.push(pid);
+        p.child.kill(signal);
+        const r = await p.done;
+        expect(r.signal, signal).toBeNull();
+        expect(r.code, signal).toBe(code);
+        expect(r.stderr).toContain(`${signal} received`);
+        expectInterruptedAndClean(w, pid);
+      }));
+    } finally {
+      for (const { w } of runs) w.dispose();
+    }
+  }, 240_000);
+
   it('a second SIGINT during the rail restore does not skip it', async () => {
     // settle_ms 1500: each vcore set-and-read-back takes 1.5 s, so the clean-up is slow.
     ws = createWorkspace({ flows: { f: FLOW }, margins: { two: TWO }, vcoreSettleMs: 1500 });
