@@ -90,6 +90,14 @@ describe('module boundaries', () => {
     expect(files.some((f) => f.rel.startsWith('fleet/') && runtime(f.text).includes('pg-boss'))).toBe(true);
   });
 
+  test('serve/ reaches the fleet database only through import() in fleetView.ts (pg only with --db)', () => {
+    const runtime = (text: string) => [...staticImports(text), ...[...text.matchAll(/import\(\s*'([^']+)'/g)].map((m) => m[1]!)];
+    const fleetUsers = files.filter((f) => f.rel.startsWith('serve/') && runtime(f.text).some((spec) => /\/fleet\/(?!connection\.js|fleetReport\.js)/.test(spec) || spec.endsWith('/fleetView.js')));
+    // server.ts opens fleetView.ts with import(); fleetView.ts opens the fleet's db and queries with import().
+    expect(fleetUsers.map((f) => f.rel).sort()).toEqual(['serve/fleetView.ts', 'serve/server.ts']);
+    for (const f of fleetUsers) expect(staticImports(f.text).filter((spec) => spec.includes('/fleet/') || spec.endsWith('/fleetView.js')), f.rel).toEqual([]);
+  });
+
   test('fleet/ does not reach into cli/ (the CLI wires the run pipeline into the agent)', () => {
     const offenders = files.filter((f) => f.rel.startsWith('fleet/') && allImports(f.text).some((spec) => spec.includes('/cli/')));
     expect(offenders.map((f) => f.rel)).toEqual([]);

@@ -176,8 +176,8 @@ function buildParser(argv: string[]) {
         .option('yes', { type: 'boolean', describe: 'With --clear: confirm without the question (needed without a terminal)' })
         .conflicts('clear', 'with-current-adapters'),
       lazy(() => import('./commands/recover.js')))
-    .command('serve', 'A read-only dashboard of the runs in a browser, live while a run goes on (docs/serve.md)', (y) =>
-      y.option('port', { type: 'string', requiresArg: true, describe: 'Port to listen on, 0 to 65535 (default 8720; 0: any free port)' })
+    .command('serve', 'A read-only dashboard of the runs in a browser, live while a run goes on; with a fleet database, a fleet page (docs/serve.md)', (y) =>
+      dbOptions(y).option('port', { type: 'string', requiresArg: true, describe: 'Port to listen on, 0 to 65535 (default 8720; 0: any free port)' })
         .option('bind', { type: 'string', requiresArg: true, describe: 'Address to listen on (default 127.0.0.1); any other needs --token' })
         .option('token', { type: 'string', requiresArg: true, describe: 'Token every request must carry (Bearer header, or ?token= once in a browser); also RR_SERVE_TOKEN' }),
       lazy(() => import('./commands/serve.js')))

@@ -162,8 +162,12 @@ ${trouble}
 `;
 }
 
-// One horizontal box plot per column on a shared axis; every unit a dot, outliers red and named.
-function boxPlots(stats: ColumnStats[]): string {
+/**
+ * One horizontal box plot per column on a shared axis; every unit a dot, outliers red and named.
+ * An SVG string (text escaped here), styled by the classes box, whisker, median, dot and outlier:
+ * the report and the dashboard's fleet page (src/serve/) draw the same one.
+ */
+export function boxPlots(stats: ColumnStats[]): string {
   if (stats.length === 0) return '<p>No data.</p>';
   const lo = Math.min(...stats.map((s) => s.min));
   const hi = Math.max(...stats.map((s) => s.max));

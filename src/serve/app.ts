@@ -1,12 +1,13 @@
 // The dashboard's HTTP application (Hono): security headers on every answer, GET/HEAD only,
 // the token check, then the route modules. Each module adds its pages to the app; the fleet
-// page (SPEC §13, `--db`) is meant to be one more module in ROUTE_MODULES' place.
+// page (SPEC §13, `--db`) is one of them (routes/fleet.ts).
 
 import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { secureHeaders } from 'hono/secure-headers';
 import { RrError } from '../errors.js';
 import { readBearer, TOKEN_COOKIE, tokenMatches } from './auth.js';
+import type { FleetSource } from './fleetView.js';
 import type { PageRenderer } from './pages.js';
 import type { RecordCache } from './recordCache.js';
 import type { TailHub } from './tailHub.js';
@@ -22,6 +23,8 @@ export interface ServeDeps {
   closing: AbortSignal;
   /** One line for the operator (errors that are our bugs). */
   log: (line: string) => void;
+  /** The fleet database (`serve --db`), or null: the fleet page then says how to give one. */
+  fleet: FleetSource | null;
 }
 
 /** A group of pages: registers its routes on the app. */

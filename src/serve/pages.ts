@@ -16,7 +16,7 @@ export const STATIC_FILES: Record<string, { type: string; file: string }> = {
 };
 
 /** The page templates under templates/serve/. */
-export const PAGE_TEMPLATES = ['runs.njk', 'run.njk', 'shmoo.njk', 'log.njk', 'compare.njk', 'error.njk'] as const;
+export const PAGE_TEMPLATES = ['runs.njk', 'run.njk', 'shmoo.njk', 'log.njk', 'compare.njk', 'error.njk', 'fleet.njk', 'fleet-live.njk', 'fleet-dist.njk'] as const;
 
 /** Renders pages and hands out the static assets. */
 export interface PageRenderer {
@@ -24,13 +24,14 @@ export interface PageRenderer {
   asset: (name: string) => { type: string; body: string } | null;
 }
 
-/** Compiles the serve templates of the package (overridable from `<root>/templates/`). */
-export async function openPageRenderer(root: string): Promise<PageRenderer> {
+/** Compiles the serve templates of the package (overridable from `<root>/templates/`); `fleet`: pages link to /fleet. */
+export async function openPageRenderer(root: string, opts: { fleet?: boolean } = {}): Promise<PageRenderer> {
   const lib: typeof nunjucks = await loadTemplateEngine();
   const env = new lib.Environment(new lib.FileSystemLoader([join(resolve(root), 'templates'), packageTemplatesDir()], { noCache: false }), {
     autoescape: true,
     ...TEMPLATE_COMPILE_OPTIONS,
   });
+  env.addGlobal('fleetPage', opts.fleet === true);
   // Compiled now rather than on the first visit of each page.
   for (const name of PAGE_TEMPLATES) env.getTemplate(`serve/${name}`, true);
   const assets = new Map<string, { type: string; body: string }>();

@@ -98,3 +98,62 @@
     location.reload();
   });
 })();
+
+// road_runner serve: the fleet page's live part. Every data-refresh ms it fetches the hosts,
+// units and jobs (/fleet/live, rendered and escaped by the server) and puts them in place; when
+// a job has ended since (data-stamp changed) it fetches the boundary distribution again. A
+// database outage comes back as a fragment saying so, and the next fetch tries again.
+(function () {
+  const main = document.getElementById('fleet');
+  if (!main) return;
+  const every = Math.max(500, Number(main.dataset.refresh) || 2000);
+
+  function fragmentOf(html) {
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    return doc.querySelector('.fleet-fragment');
+  }
+
+  // Any answer with a fragment is shown, a 503 (database away) included.
+  function load(url, box) {
+    return fetch(url, { credentials: 'same-origin' })
+      .then((r) => r.text().then((html) => ({ ok: r.ok, status: r.status, html })))
+      .then((r) => {
+        const fragment = fragmentOf(r.html);
+        if (!fragment) throw new Error('HTTP ' + r.status);
+        box.replaceChildren(document.importNode(fragment, true));
+        box.dataset.loaded = String(Date.now());
+        delete box.dataset.error;
+        return fragment;
+      });
+  }
+
+  const liveBox = document.getElementById('fleet-live');
+  const distBox = document.getElementById('fleet-dist');
+  const first = liveBox.querySelector('.fleet-fragment');
+  let stamp = first ? first.dataset.stamp : '';
+  let distOk = distBox.querySelector('.fleet-fragment[data-ok="true"]') !== null;
+
+  function tick() {
+    load(main.dataset.live, liveBox)
+      .then((fragment) => {
+        if (fragment.dataset.ok !== 'true') return undefined;
+        if (fragment.dataset.stamp === stamp && distOk) return undefined;
+        stamp = fragment.dataset.stamp;
+        return load(main.dataset.dist, distBox).then((d) => { distOk = d.dataset.ok === 'true'; });
+      })
+      .catch((e) => {
+        // serve itself is away (stopped, network): said on the page, tried again.
+        liveBox.dataset.error = String(e);
+        let note = document.getElementById('fleet-unreachable');
+        if (!note) {
+          note = document.createElement('p');
+          note.id = 'fleet-unreachable';
+          note.className = 'problem';
+          liveBox.prepend(note);
+        }
+        note.textContent = 'road_runner serve does not answer (' + String(e) + '); trying again.';
+      })
+      .finally(() => setTimeout(tick, every));
+  }
+  setTimeout(tick, every);
+})();

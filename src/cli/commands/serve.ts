@@ -1,5 +1,6 @@
-// `road_runner serve`: the dashboard over runs/ (docs/serve.md). Thin: checks the options,
-// starts the server from src/serve/ (imported here only), waits for SIGINT/SIGTERM, closes.
+// `road_runner serve`: the dashboard over runs/ (docs/serve.md), and the fleet page with a
+// database. Thin: checks the options, starts the server from src/serve/ (imported here only),
+// waits for SIGINT/SIGTERM, closes.
 import type { CommandContext } from '../context.js';
 import { unguarded } from '../signals.js';
 import { resolveServeOptions } from '../../serve/options.js';
@@ -7,10 +8,15 @@ import { ExitCode, RrError } from '../../errors.js';
 
 export default async function serveCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
   const options = resolveServeOptions(args, ctx.env);
+  // A fleet database, by the fleet commands' rules (--db-file, --db, RR_DATABASE_URL): the fleet page.
+  const wantsDb = args.db !== undefined || args.dbFile !== undefined || (ctx.env.RR_DATABASE_URL ?? '') !== '';
+  const database = wantsDb
+    ? (await import('../../fleet/connection.js')).resolveDatabase({ db: args.db as string | undefined, dbFile: args.dbFile as string | undefined, env: ctx.env })
+    : null;
   const { startServer } = await import('../../serve/server.js');
   let server;
   try {
-    server = await startServer(ctx.root, options, ctx.err);
+    server = await startServer(ctx.root, options, ctx.err, database);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -21,6 +27,7 @@ export default async function serveCommand(ctx: CommandContext, args: Record<str
   }
   const guard = (ctx.guard ?? unguarded)('closing the dashboard…');
   ctx.out(`road_runner serve: ${server.url} (workspace ${ctx.root}${options.token !== null ? '; open it once with ?token=<your token>' : ''}); Ctrl-C to stop`);
+  if (database !== null) ctx.out(`road_runner serve: fleet page ${server.url}fleet (database ${database.shown}, from ${database.source})`);
   try {
     await new Promise<void>((resolve) => guard.signal.addEventListener('abort', () => resolve(), { once: true }));
     await server.close();
