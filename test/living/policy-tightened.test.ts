@@ -80,6 +80,29 @@ describe('after the policy was tightened', { timeout: 60_000 }, () => {
     expect(plan.bounds.rails.vcore_mv).toMatchObject({ min: 900, max: 1050, min_source: 'policy/safety.yaml', max_source: 'policy/safety.yaml' });
   });
 
+  it('a hardware profile added since the run tightens the bounds too: rerun --only and rerun-last refuse, exit 3, nothing touched', async () => {
+    ws = createWorkspace({ flows: { bad: { steps: [{ id: 'x', adapter: 'fail' }] }, good: { steps: [{ id: 'p', adapter: 'pass' }] } }, margins: { two: vcorePoints(2) } });
+    const failing = await ws.run('bad', 'two');
+    expect(failing.code, show(failing)).toBe(1);
+    const id = idOf(ws.onlyRun());
+    const passing = await ws.run('good', 'two');
+    expect(passing.code, show(passing)).toBe(0);
+    // The policy is unchanged; a profile matching this (Xeon) host now allows 955 mV and above.
+    writeFileSync(path.join(ws.root, 'policy/profiles/lab-xeon.yaml'), stringify({
+      name: 'lab-xeon', priority: 50, match: { vendor: 'GenuineIntel', cpu_model_contains: 'Xeon' },
+      policy: { bounds: { vcore_mv: { min: 955, max: 1100 } } },
+    }));
+    const rails = railFiles(ws);
+    for (const args of [['rerun', id, '--only', 'failed', '--yes'], ['rerun-last', '--yes']]) {
+      const r = await ws.cli(args);
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stderr).toMatch(/rail vcore_mv: 950 is below min 955 set by policy\/profiles\/lab-xeon\.yaml/);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(railFiles(ws)).toEqual(rails);
+      expect(ws.runFolders()).toHaveLength(2);
+    }
+  });
+
   it('recover does not apply a recorded nominal that today\'s policy forbids: exit 3, rails untouched, journal kept', async () => {
     ws = createWorkspace({ flows: { f: { steps: [{ id: 'p', adapter: 'pass' }] } }, margins: { two: vcorePoints(2) } });
     // A rail that reads back 50 off: the restore cannot be verified, the journal stays.
