@@ -19,9 +19,9 @@ export default async function bundle(ctx: CommandContext, args: Record<string, u
     ctx.err(`bundled run ${runId}: ${written.payload_files} files, ${written.payload_bytes} bytes, payload sha256 ${written.payload_sha256}`);
     return 0;
   }
-  const { checkOutTarget } = await import('../../bundle/outTarget.js');
+  const { checkOutTarget } = await import('../../records/outTarget.js');
   const target = path.resolve(ctx.cwd, outArg ?? `${runId}.bundle.tar.gz`);
-  checkOutTarget(target);
+  checkOutTarget(target, 'a bundle');
   const written = await bundleRun(req, { file: target });
   warn(ctx, runId, written);
   ctx.out(`bundled run ${runId}: ${written.payload_files} files, ${written.payload_bytes} bytes of payload${withLogs ? `, ${written.logs} log file(s)` : ', logs not included (--with-logs adds them)'}`);

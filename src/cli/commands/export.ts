@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, lstatSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { createTerminalSafeStream } from '../terminalText.js';
+import { checkOutTarget } from '../../records/outTarget.js';
 import { requireRunId } from '../runRef.js';
 
 /** `road_runner export RUN_ID|latest --format csv|json|junit|boundary [--out FILE|-]`: every step as one table, or the boundary per column. */
@@ -21,7 +22,7 @@ export default async function exportCommand(ctx: CommandContext, args: Record<st
   const outArg = typeof args.out === 'string' ? args.out : undefined;
   if (outArg === '-') return exportToStdout(ctx, () => exportRun(ctx.root, runId, fmt, stdoutSink()));
   const target = outArg === undefined ? path.join(resolveRunFolder(ctx.root, runId), `export.${EXPORT_EXTENSIONS[fmt]}`) : path.resolve(ctx.cwd, outArg);
-  checkTarget(target);
+  checkOutTarget(target, 'export');
   // Written beside the target and renamed at the end: a failed export leaves no half file,
   // and the rename replaces the directory entry itself, never what a symlink put there since points at.
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -42,30 +43,6 @@ export default async function exportCommand(ctx: CommandContext, args: Record<st
     rmSync(temp, { force: true });
     throw err;
   }
-}
-
-// SPEC §6: --out replaces only a regular file; never a device, a folder, or through a symlink.
-function checkTarget(target: string): void {
-  const folder = path.dirname(target);
-  let folderStat: Stats | null = null;
-  try {
-    folderStat = statSync(folder);
-  } catch {
-    folderStat = null;
-  }
-  if (!folderStat?.isDirectory()) throw new UsageError(`cannot write ${target}: ${folder} is not a folder`, 'create it first, or pass --out - for stdout');
-  let st: Stats;
-  try {
-    st = lstatSync(target);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new UsageError(`cannot write ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the path and its permissions');
-  }
-  if (st.isFile()) return;
-  const kind = st.isSymbolicLink() ? 'a symlink' : st.isDirectory() ? 'a folder' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device'
-    : st.isFIFO() ? 'a FIFO (named pipe)' : st.isSocket() ? 'a socket' : 'not a regular file';
-  throw new UsageError(`--out ${target} is ${kind}; export replaces only a regular file`,
-    'name a new or regular file, or pass --out - and redirect stdout where you want it (e.g. `--out - > /dev/null`)');
 }
 
 // stdout, with control characters neutralised when it is a terminal (CSV cells may hold anything a diagnostic printed).
