@@ -8,6 +8,7 @@ import { ConfigError, UsageError, type Problem } from '../errors.js';
 import type { Flow, HardwareProfile, Margin, SafetyPolicy } from '../config/schemas/index.js';
 import type { Validators } from '../config/validate.js';
 import type { Loaded, Workspace } from '../config/workspaceTypes.js';
+import { comparablePlan } from '../plan/comparablePlan.js';
 import type { Plan } from '../plan/types.js';
 import { describeInputsManifestShape, describePlanShape } from '../records/recordShape.js';
 import { listYamlFiles, loadWorkspace, policyFile } from '../workspace/load.js';
@@ -131,24 +132,11 @@ export function readBundledExecutables(b: OpenedBundle): BundledExecutables | nu
   return executablesFromSysinfo(path.join(b.dataDir, 'sysinfo.json'));
 }
 
-/** What two plans are compared on: not ids, timestamps, input paths, the wording of why a profile was chosen, or an earlier replay's link. */
-export function comparableForReplay(plan: Plan): unknown {
-  return {
-    ...plan,
-    replay_of: undefined,
-    run_id: undefined,
-    created_at: undefined,
-    seed_source: undefined,
-    profile_reasons: undefined,
-    inputs: plan.inputs.map((i) => ({ role: i.role, sha256: i.sha256 })),
-    subruns: plan.subruns.map((s) => ({ ...s, id: s.id.slice(plan.run_id.length) })),
-  };
-}
 
 /** Every difference between the bundled plan and the one made here, one line each (at most `limit`, then a count). */
 export function planDifferences(bundled: Plan, here: Plan, limit = 40): string[] {
   const out: string[] = [];
-  diffValues(comparableForReplay(bundled), comparableForReplay(here), '', out);
+  diffValues(comparablePlan(bundled, { ignoreProfileReasons: true }), comparablePlan(here, { ignoreProfileReasons: true }), '', out);
   if (out.length <= limit) return out;
   return [...out.slice(0, limit), `… and ${out.length - limit} more difference(s)`];
 }

@@ -74,16 +74,3 @@ export async function loadRecordedInputs(ctx: CommandContext, run: RecordedRun):
   if (!flow || !margin) throw new UsageError(`the inputs/ copies of run ${run.plan.run_id} are incomplete`, 'use --from-files to plan from the current workspace instead');
   return { validators, workspace, flow, margin };
 }
-
-/** The plan without what legitimately differs between two plannings: ids, timestamps, input paths, and a replay's link to its bundle. */
-export function comparablePlan(plan: Plan): unknown {
-  return {
-    ...plan,
-    replay_of: undefined,
-    run_id: undefined,
-    created_at: undefined,
-    seed_source: undefined,
-    inputs: plan.inputs.map((i) => ({ role: i.role, sha256: i.sha256 })),
-    subruns: plan.subruns.map((s) => ({ ...s, id: s.id.slice(plan.run_id.length) })),
-  };
-}
