@@ -19,9 +19,20 @@ const pool = await openPool(target, say, 2);
 const boss = await startBoss(target, say, false);
 let stopping = false;
 process.on('SIGTERM', () => { stopping = true; });
-await registerHost(pool, { hostId, hostname: hostname(), pid: process.pid, workspace: '/bench', heartbeatMs: 60_000, lostAfterMs: 3_600_000, version: 'bench' }, [unit]);
+// As the agent does, start-up waits out a deadlock between agents that create their queues together.
+async function patiently(fn) {
+  for (let n = 1; ; n++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (n >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 50 * n));
+    }
+  }
+}
+await patiently(() => registerHost(pool, { hostId, hostname: hostname(), pid: process.pid, workspace: '/bench', heartbeatMs: 60_000, lostAfterMs: 3_600_000, version: 'bench' }, [unit]));
 const queue = unitQueue(unit);
-await ensureQueue(boss, queue);
+await patiently(() => ensureQueue(boss, queue));
 process.stdout.write('ready\n');
 let took = 0;
 while (!stopping) {
