@@ -75,13 +75,13 @@ async function submit(ctx: CommandContext, a: FleetArgs, args: Record<string, un
   // The job carries a §12 inputs bundle of a plan made here under this workspace's policy
   // alone (no hardware profile: the desk is not the unit's host); each agent plans again
   // under its own policy and profile, tightened by the policy in the bundle.
-  const [{ loadHost }, { planSweep }, { newRunId, randomHex6 }, { randomInt }, { packJobBundle }] = await Promise.all([
-    import('../../workspace/host.js'), import('../../plan/planSweep.js'), import('../../records/layout.js'), import('node:crypto'), import('../../fleet/jobInputs.js'),
+  // With no profile, the desk's own CPU plays no part: no lscpu/uname is run here.
+  const [{ buildHostFacts }, { planSweep }, { newRunId, randomHex6 }, { randomInt }, { packJobBundle }] = await Promise.all([
+    import('../../host/facts.js'), import('../../plan/planSweep.js'), import('../../records/layout.js'), import('node:crypto'), import('../../fleet/jobInputs.js'),
   ]);
-  const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
   const now = new Date();
   const { plan } = planSweep({
-    workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: host.facts, profile: 'none',
+    workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: buildHostFacts({ lscpu: '', uname: '' }), profile: 'none',
     runId: newRunId(now, randomHex6), createdAt: now.toISOString(), randomSeed: () => randomInt(0, 2 ** 32),
   });
   const bundle = await packJobBundle({ root: ctx.root, plan, workspace: inputs.workspace, envPath: ctx.env.PATH ?? '', now });
