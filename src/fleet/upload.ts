@@ -8,13 +8,15 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import { readJsonFile } from '../records/jsonFile.js';
 import { BOUNDARY_FILE, columnKey, readBoundary } from '../records/boundaryRead.js';
-import { readEvents } from '../records/eventReader.js';
+import { readEvents, readEventsSync } from '../records/eventReader.js';
 import { RECORD_FILES } from '../records/layout.js';
 import type { RunSummary, StepEndEvent, StepStartEvent, SubrunSummary } from '../records/recordTypes.js';
 import { runFolderLayout } from '../records/runFolderLayout.js';
 
 /** Rows per multi-row upsert (15 parameters a step row: 7,500 of PostgreSQL's 65,535). */
 const BATCH = 500;
+/** Event logs up to this size are read in one synchronous call. */
+const SYNC_READ_MAX = 4 * 1024 * 1024;
 
 // Appends one row's parameters to `values` and returns its `($n, …, now())` tuple.
 function tuple(values: unknown[], row: unknown[]): string {
@@ -107,7 +109,9 @@ export class RunUploader {
       const stamp = existsSync(file) ? this.changed(file) : null;
       if (stamp === null) continue;
       read.push({ file, stamp });
-      for await (const e of readEvents(file)) {
+      // A sub-run's log is small: read in one call (see readEventsSync); a large one is streamed.
+      const events = statSync(file).size <= SYNC_READ_MAX ? readEventsSync(file) : readEvents(file);
+      for await (const e of events) {
         if (e.event === 'step_start') {
           const s = e as unknown as StepStartEvent;
           starts.set(`${s.subrun_id}#${s.index}`, s);
