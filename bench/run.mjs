@@ -9,10 +9,11 @@
 //
 //   --quick   fewer repetitions and smaller sizes (under a minute); every row still runs
 //   --out F   results file (default bench/results/latest.json)
-//   --only    comma-separated case names: steps, startup, plan, report, flood, search, serve
+//   --only    comma-separated case names: steps, startup, plan, report, flood, search, serve, fleet
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { benchFleet } from './cases/fleet.mjs';
 import { benchFlood } from './cases/flood.mjs';
 import { benchPlanScale } from './cases/planScale.mjs';
 import { benchReportScale } from './cases/reportScale.mjs';
@@ -34,6 +35,7 @@ const CASES = {
   flood: { what: 'stdout flood', run: benchFlood },
   search: { what: 'adaptive search on simulated parts', run: benchSearch },
   serve: { what: 'dashboard over a 100,000-step live run', run: benchServe },
+  fleet: { what: 'fleet on PostgreSQL: dispatch, ingest, report', run: benchFleet },
 };
 
 function parseOptions(argv) {

@@ -11,7 +11,8 @@ export function makeRow({ id, what, value, unit, baseline = null, baselineWhat =
   if (!Number.isFinite(value)) status = 'ERROR';
   else if (target !== null) {
     const judged = target.on === 'ratio' ? ratio : value;
-    const ok = judged !== null && (target.strict ? judged < target.max : judged <= target.max);
+    // target.min (a floor, e.g. a rate) instead of target.max: the value must reach it.
+    const ok = judged !== null && (target.min !== undefined ? judged >= target.min : target.strict ? judged < target.max : judged <= target.max);
     status = ok ? 'PASS' : 'MISS';
   }
   return { id, what, value, unit, baseline, baseline_what: baselineWhat, ratio, target, status, note, samples };
@@ -34,6 +35,7 @@ function formatNumber(value, unit) {
 export function describeTarget(row) {
   const t = row.target;
   if (t === null) return '-';
+  if (t.min !== undefined) return `≥ ${formatNumber(t.min, row.unit)}`;
   const op = t.strict ? '<' : '≤';
   return t.on === 'ratio' ? `${op} ${t.max}×` : `${op} ${formatNumber(t.max, row.unit)}`;
 }

@@ -1,10 +1,11 @@
-// A fleet job through the ordinary run pipeline: the job's flow and margin are unpacked into
-// this host's workspace, planned against this host's policy and profile, tightened by the
-// policy the job carries (a job can only tighten), checked, and run with startRun exactly as
+// A fleet job through the ordinary run pipeline: the job's §12 inputs bundle is checked, its
+// flow, margin and policy copied into this host's workspace, planned against this host's
+// policy and profile, tightened by the policy the job carries (a job can only tighten), checked, and run with startRun exactly as
 // `road_runner run --yes` would. Also the agent's recovery on start (`road_runner recover`).
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { BundleRefusedError } from '../bundle/openBundle.js';
 import { ExitCode, RrError, SafetyViolationError } from '../errors.js';
 import type { JobOutcome, JobPayload, RecoveredRun } from '../fleet/agent.js';
 import type { JobState } from '../fleet/store.js';
@@ -29,8 +30,9 @@ export const FLEET_JOBS_DIR = path.join('.fleet', 'jobs');
 export async function runFleetJob(ctx: CommandContext, payload: JobPayload, onRunStarted: (runId: string, runDir: string) => void, randomSeed: () => number): Promise<JobOutcome> {
   let runId: string | null = null;
   try {
-    const { unpackJobInputs } = await import('../fleet/jobInputs.js');
-    const files = unpackJobInputs(payload.inputs, path.join(ctx.root, FLEET_JOBS_DIR, payload.job_id));
+    // Checked before use (a tampered bundle is refused, exit 2); extracted only into a temporary folder.
+    const { openJobBundle } = await import('../fleet/jobInputs.js');
+    const files = await openJobBundle(payload.bundle, path.join(ctx.root, FLEET_JOBS_DIR, payload.job_id), `job ${payload.job_id}`);
     const inputs = await loadSweepInputs(ctx, files.get('flow')!, files.get('margin')!);
     const host = await loadHost(inputs.validators, ctx.cwd, ctx.hostFile, ctx.root);
     const now = new Date();
@@ -58,11 +60,12 @@ export async function runFleetJob(ctx: CommandContext, payload: JobPayload, onRu
     return { ...outcomeOf(ctx.root, plan.run_id, exitCode), runId: plan.run_id, runDir: runDir(ctx.root, plan.run_id) };
   } catch (err) {
     if (!(err instanceof RrError)) throw err;
-    const refused = err.exitCode === ExitCode.safety;
+    // Beyond this host's bounds (exit 3), or a bundle that failed its checks (exit 2): refused, no rail touched.
+    const refused = err.exitCode === ExitCode.safety || err instanceof BundleRefusedError;
     ctx.err(`road_runner: ${err.message}`);
     return {
       state: refused ? 'refused' : 'error', exitCode: err.exitCode,
-      detail: `${refused ? 'refused by this host (exit 3): ' : ''}${err.message}`.slice(0, 4000), runId, runDir: runId ? runDir(ctx.root, runId) : null,
+      detail: `${refused ? `refused by this host (exit ${err.exitCode}): ` : ''}${err.message}`.slice(0, 4000), runId, runDir: runId ? runDir(ctx.root, runId) : null,
     };
   }
 }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { Pool } from 'pg';
 import type PgBoss from 'pg-boss';
-import type { JobInputs } from './jobInputs.js';
+import type { JobBundle } from './jobInputs.js';
 import { Backoff, retryUntil, sleep } from './retry.js';
 import {
   beat, claimJob, finishJob, markLostHosts, markOffline, registerHost, setJobRun, unitState, unsettledJobs,
@@ -22,7 +22,8 @@ export interface JobPayload {
   unit: string;
   flow: string;
   margin: string;
-  inputs: JobInputs;
+  /** The §12 inputs bundle (src/fleet/jobInputs.ts). */
+  bundle: JobBundle;
 }
 
 /** What running one job gave. */

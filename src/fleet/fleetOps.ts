@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { ensureQueue, type JobPayload } from './agent.js';
 import { unitQueue } from './db.js';
 import type { BoundaryRow, TroubleJob } from './fleetReport.js';
-import type { JobInputs } from './jobInputs.js';
+import type { JobBundle } from './jobInputs.js';
 import { insertJob, listUnits, markLostHosts } from './store.js';
 
 /** One job sent. */
@@ -18,7 +18,7 @@ export interface SubmittedJob {
 }
 
 /** Sends one job per unit; refuses (all, before sending any) units that are unknown, blocked, or whose host is not online. */
-export async function submitJobs(pool: Pool, boss: PgBoss, req: { units: string[]; flow: string; margin: string; inputs: JobInputs; by: string }): Promise<SubmittedJob[]> {
+export async function submitJobs(pool: Pool, boss: PgBoss, req: { units: string[]; flow: string; margin: string; bundle: JobBundle; by: string }): Promise<SubmittedJob[]> {
   await markLostHosts(pool);
   const known = new Map((await listUnits(pool)).map((u) => [u.serial, u]));
   const refusals: string[] = [];
@@ -38,7 +38,7 @@ export async function submitJobs(pool: Pool, boss: PgBoss, req: { units: string[
     const queue = unitQueue(unit);
     await ensureQueue(boss, queue);
     await insertJob(pool, { jobId, unit, queue, flow: req.flow, margin: req.margin, by: req.by });
-    const payload: JobPayload = { format: 'road_runner.fleet-job/1', job_id: jobId, unit, flow: req.flow, margin: req.margin, inputs: req.inputs };
+    const payload: JobPayload = { format: 'road_runner.fleet-job/1', job_id: jobId, unit, flow: req.flow, margin: req.margin, bundle: req.bundle };
     // retryLimit 0: a job that failed, expired or was lost is never offered again by pg-boss.
     await boss.send(queue, payload, { id: jobId, retryLimit: 0, expireInHours: 23 });
     sent.push({ job_id: jobId, unit });

@@ -1,14 +1,20 @@
 // Four agents, each with its own workspace, unit and simulated rails, on one fresh database:
 // a submit to all four runs each job on its own unit's host only, and the database holds the
 // local records row for row. Also: a job beyond a host's policy is refused (exit 3) with the
-// rails untouched, fleet status/results/export, and a connection error that hides the password.
-import { readFileSync, writeFileSync } from 'node:fs';
+// rails untouched, a job whose §12 bundle was tampered with is refused (exit 2) with the rails
+// untouched, fleet status/results/export, and a connection error that hides the password.
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cli, freshDatabase, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
   type FleetWorkspace, type Running,
 } from './harness.js';
+import { HOST_FILE } from './harness.js';
+import { makeJobBundle, tamper } from './jobBundle.js';
+import { resolveDatabase } from '../../src/fleet/connection.js';
+import { openPool, startBoss } from '../../src/fleet/db.js';
+import { submitJobs } from '../../src/fleet/fleetOps.js';
 
 const UNITS = ['SN100', 'SN101', 'SN102', 'SN103'];
 
@@ -122,6 +128,35 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect((await query(db.url, "SELECT state FROM road_runner.units WHERE serial = $1", [UNITS[0]]))[0]!.state).toBe('idle');
   }, 30_000);
 
+  it('refuses a job whose bundle was tampered with (exit 2), unit not blocked, rails untouched', async () => {
+    // A crafted job, sent through the real submit path: the margin inside the bag now asks for
+    // 1000 mV (within every bound: only the bag's manifest can tell), its outer sha256 recomputed.
+    const good = await makeJobBundle(desk.root, 'quick', 'two', HOST_FILE);
+    const bad = await tamper(good, (bag) => appendFileSync(path.join(bag, 'data/inputs/margins/two.yaml'), '# values: [1000]\n'));
+    const before = hosts[1]!.railHistory('vcore_mv').length;
+    const runsBefore = existsSync(path.join(hosts[1]!.root, 'runs')) ? readdirSync(path.join(hosts[1]!.root, 'runs')).length : 0;
+    const target = resolveDatabase({ env: { RR_DATABASE_URL: db.url } });
+    const pool = await openPool(target, () => undefined);
+    const boss = await startBoss(target, () => undefined, false);
+    let jobId: string;
+    try {
+      [{ job_id: jobId }] = await submitJobs(pool, boss, { units: [UNITS[1]!], flow: 'quick', margin: 'two', bundle: bad, by: 'tamper-test' }) as [{ job_id: string }];
+    } finally {
+      await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+      await pool.end();
+    }
+    const row = await waitFor('the tampered job refused', async () => (await query(db.url, "SELECT state, exit_code, detail, run_id FROM road_runner.jobs WHERE job_id = $1 AND state NOT IN ('queued', 'running')", [jobId]))[0],
+      20_000, () => agents[1]!.output());
+    expect(row.state).toBe('refused');
+    expect(row.exit_code).toBe(2);
+    expect(row.detail).toMatch(/refused by this host \(exit 2\): the bundle of job .* was refused: .*margins\/two.yaml: checksum mismatch/);
+    expect(row.run_id).toBeNull();
+    expect(hosts[1]!.railHistory('vcore_mv').length).toBe(before);
+    expect(readdirSync(path.join(hosts[1]!.root, 'runs')).filter((n) => n.startsWith('rr-')).length).toBeLessThanOrEqual(runsBefore);
+    expect(existsSync(path.join(hosts[1]!.root, '.fleet/jobs', jobId!))).toBe(false); // nothing extracted into the workspace
+    expect((await query(db.url, 'SELECT state FROM road_runner.units WHERE serial = $1', [UNITS[1]]))[0]!.state).toBe('idle');
+  }, 30_000);
+
   it('shows hosts; refuses unknown and blocked units; cancel; clear; a bad password is never echoed', async () => {
     const st = await cli(['fleet', 'status', '--json'], env);
     const s = JSON.parse(st.stdout);
@@ -167,5 +202,5 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     const refused = await cli(['fleet', 'status'], { RR_DATABASE_URL: down.href });
     expect(refused.code).toBe(4);
     expect(refused.stderr).not.toContain(decodeURIComponent(new URL(db.url).password));
-  }, 30_000);
+  }, 60_000); // a dozen CLI starts and a job: over 30 s on a loaded 2-core host
 });

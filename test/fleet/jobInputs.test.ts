@@ -1,12 +1,16 @@
-// The job's input files (pack/unpack with sha256 and safe paths) and the database URL handling
+// The job's inputs as a §12 bundle (made as `fleet submit` makes it, opened as the agent opens
+// it: checked first, a tampered one refused with nothing written) and the database URL handling
 // (never a password in argv, messages or output). Pure: no database needed.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, symlinkSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { packJobInputs, unpackJobInputs } from '../../src/fleet/jobInputs.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BundleRefusedError } from '../../src/bundle/openBundle.js';
+import { openJobBundle, type JobBundle } from '../../src/fleet/jobInputs.js';
 import { databaseError, redactSecrets, resolveDatabase } from '../../src/fleet/connection.js';
 import { UsageError } from '../../src/errors.js';
+import { createWorkspace, type TestWorkspace } from '../run/workspace.js';
+import { makeJobBundle, tamper } from './jobBundle.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -18,54 +22,91 @@ function tempDir(): string {
   return d;
 }
 
-function packedSample(dir: string) {
-  writeFileSync(path.join(dir, 'f.yaml'), 'name: f\nsteps: []\n');
-  writeFileSync(path.join(dir, 'm.yaml'), 'name: m\n');
-  return packJobInputs([
-    { role: 'flow', abs: path.join(dir, 'f.yaml'), path: 'flows/f.yaml' },
-    { role: 'margin', abs: path.join(dir, 'm.yaml'), path: 'margins/m.yaml' },
-  ]);
-}
+describe('job inputs bundle', () => {
+  let ws: TestWorkspace;
+  let good: JobBundle;
+  beforeAll(async () => {
+    ws = createWorkspace({
+      flows: { f: { steps: [{ id: 'smoke', adapter: 'pass' }] } },
+      margins: { m: { global_seed: 2, targets: { default: { vcore_mv: { values: [850, 900] }, freq_mhz: { fixed: 2000 } } } } },
+    });
+    good = await makeJobBundle(ws.root, 'f', 'm', ws.hostFile);
+  }, 60_000);
+  afterAll(() => ws?.dispose());
 
-describe('job inputs', () => {
-  it('unpacks byte for byte, with each file where it was packed', () => {
-    const src = tempDir();
-    const packed = JSON.parse(JSON.stringify(packedSample(src))); // as it travels through the queue
+  // Opens into a fresh dest under a watched temp parent; returns what the parent holds afterwards too.
+  async function open(b: unknown): Promise<{ files: Map<string, string> | null; error: Error | null; dest: string; leftInTemp: string[] }> {
+    const parent = tempDir();
     const dest = path.join(tempDir(), 'job');
-    const files = unpackJobInputs(packed, dest);
-    expect(readFileSync(files.get('flow')!, 'utf8')).toBe('name: f\nsteps: []\n');
-    expect(files.get('margin')).toBe(path.join(dest, 'margins/m.yaml'));
+    try {
+      const files = await openJobBundle(JSON.parse(JSON.stringify(b)), dest, 'job J1', parent); // as it travels through the queue
+      return { files, error: null, dest, leftInTemp: readdirSync(parent) };
+    } catch (err) {
+      return { files: null, error: err as Error, dest, leftInTemp: readdirSync(parent) };
+    }
+  }
+
+  it('carries flow, margin and policy byte for byte, base64 in the payload', async () => {
+    expect(good).toMatchObject({ format: 'road_runner.job-bundle/1', encoding: 'base64' });
+    expect(good.bytes).toBeLessThan(64 * 1024);
+    const r = await open(good);
+    expect(r.error).toBeNull();
+    expect(readFileSync(r.files!.get('flow')!, 'utf8')).toBe(readFileSync(path.join(ws.root, 'flows/f.yaml'), 'utf8'));
+    expect(readFileSync(r.files!.get('margin')!, 'utf8')).toBe(readFileSync(path.join(ws.root, 'margins/m.yaml'), 'utf8'));
+    expect(readFileSync(r.files!.get('policy')!, 'utf8')).toBe(readFileSync(path.join(ws.root, 'policy/safety.yaml'), 'utf8'));
+    expect(r.files!.get('margin')).toBe(path.join(r.dest, 'margins/m.yaml'));
+    expect(r.leftInTemp).toEqual([]); // the temporary folder is removed
   });
 
-  it('refuses a file whose bytes do not match its sha256, writing nothing', () => {
-    const packed = packedSample(tempDir());
-    packed.files[1]!.content = Buffer.from('name: evil\n').toString('base64');
-    const dest = path.join(tempDir(), 'job');
-    expect(() => unpackJobInputs(packed, dest)).toThrow(/margins\/m.yaml: its sha256 does not match/);
-    expect(existsSync(dest)).toBe(false);
+  it('refuses bytes changed in the queue (outer sha256), writing nothing', async () => {
+    const bytes = Buffer.from(good.data, 'base64');
+    bytes[bytes.length - 10] ^= 0xff;
+    const r = await open({ ...good, data: bytes.toString('base64') });
+    expect(r.error).toBeInstanceOf(BundleRefusedError);
+    expect(r.error!.message).toMatch(/job J1 was refused: its sha256 does not match/);
+    expect(existsSync(r.dest)).toBe(false);
   });
 
-  it.each(['../escape.yaml', '/etc/passwd', 'flows/../../x.yaml', 'flows//x.yaml', 'a\\b.yaml', ''])('refuses the path %j', (bad) => {
-    const packed = packedSample(tempDir());
-    packed.files[0]!.path = bad;
-    expect(() => unpackJobInputs(packed, path.join(tempDir(), 'job'))).toThrow(UsageError);
+  it('refuses a margin changed inside the bag (manifest checksum), writing nothing', async () => {
+    const bad = await tamper(good, (bag) => appendFileSync(path.join(bag, 'data/inputs/margins/m.yaml'), '# edited\n'));
+    const r = await open(bad);
+    expect(r.error).toBeInstanceOf(BundleRefusedError);
+    expect(r.error!.message).toMatch(/data\/inputs\/margins\/m.yaml: checksum mismatch/);
+    expect(existsSync(r.dest)).toBe(false);
+    expect(r.leftInTemp).toEqual([]);
   });
 
-  it('never writes through a link already in the folder', () => {
-    const packed = packedSample(tempDir());
+  it('refuses a symlink inside the bag, never following it', async () => {
+    const bad = await tamper(good, (bag) => symlinkSync('/etc/passwd', path.join(bag, 'data/inputs/evil.yaml')));
+    const r = await open(bad);
+    expect(r.error).toBeInstanceOf(BundleRefusedError);
+    expect(r.error!.message).toMatch(/symbolic link/);
+    expect(existsSync(r.dest)).toBe(false);
+  });
+
+  it('refuses another payload identity, another format, and non-base64 data, as input errors', async () => {
+    const results = [
+      [await open({ ...good, payload_sha256: '0'.repeat(64) }), /payload identity does not match/],
+      [await open({ ...good, format: 'road_runner.job-inputs/1' }), /no bundle of format road_runner.job-bundle\/1/],
+      [await open({ ...good, data: `${good.data.slice(0, -4)}!!!!` }), /not base64/],
+      [await open({ ...good, bytes: good.bytes + 1 }), /decodes to \d+ bytes/],
+    ] as const;
+    for (const [r, why] of results) {
+      expect(r.error).toBeInstanceOf(BundleRefusedError);
+      expect(r.error!.message).toMatch(why);
+      expect(existsSync(r.dest)).toBe(false);
+      expect(r.leftInTemp).toEqual([]);
+    }
+  });
+
+  it('never writes through a link already in the job folder', async () => {
     const dest = tempDir();
     const outside = path.join(tempDir(), 'target.yaml');
     writeFileSync(outside, 'untouched\n');
     mkdirSync(path.join(dest, 'flows'));
     symlinkSync(outside, path.join(dest, 'flows/f.yaml'));
-    expect(() => unpackJobInputs(packed, dest)).toThrow(/EEXIST/);
+    await expect(openJobBundle(good, dest, 'job J1')).rejects.toThrow(/EEXIST/);
     expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
-  });
-
-  it('refuses a payload without a flow, or of another format', () => {
-    const packed = packedSample(tempDir());
-    expect(() => unpackJobInputs({ ...packed, files: packed.files.filter((f) => f.role !== 'flow') }, tempDir())).toThrow(/no flow file/);
-    expect(() => unpackJobInputs({ format: 'other', files: [] }, tempDir())).toThrow(/road_runner.job-inputs\/1/);
   });
 });
 

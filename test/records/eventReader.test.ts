@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { CorruptEventLogError, readEvents } from '../../src/records/eventReader.js';
+import { CorruptEventLogError, readEvents, readEventsSync } from '../../src/records/eventReader.js';
 import { RrError } from '../../src/errors.js';
 import { makeTempDir, removeTempDir } from './helpers.js';
 
@@ -138,5 +138,27 @@ describe('readEvents', () => {
       if (first.length === 3) break;
     }
     expect(first).toEqual([0, 1, 2]);
+  });
+});
+
+describe('readEventsSync', () => {
+  it('gives what readEvents gives: whole lines, \\r\\n, a whole last line, a torn one skipped and told', async () => {
+    for (const [name, text] of [
+      ['torn', '{"a":1}\r\n\n{"b":2}\n{"c":'],
+      ['whole-last', '{"a":1}\n{"b":2}'],
+      ['empty', ''],
+    ] as const) {
+      const file = join(dir, `${name}.ldjson`);
+      await writeFile(file, text);
+      const tornAsync: string[] = [];
+      const tornSync: string[] = [];
+      const expected = await collect(file, (t) => tornAsync.push(t));
+      expect(readEventsSync(file, { onTornLine: (t) => tornSync.push(t) })).toEqual(expected);
+      expect(tornSync).toEqual(tornAsync);
+    }
+    const bad = join(dir, 'bad.ldjson');
+    await writeFile(bad, '{"a":1}\nnot json\n{"b":2}\n');
+    expect(() => readEventsSync(bad)).toThrow(CorruptEventLogError);
+    expect(() => readEventsSync(bad)).toThrow(/bad.ldjson:2: corrupt event line/);
   });
 });

@@ -5,7 +5,6 @@ import { UsageError } from '../../errors.js';
 import type { ExportRow } from '../../report/exportRows.js';
 import type { CommandContext } from '../context.js';
 import { withFleetDb } from '../fleetDb.js';
-import { locateInput, policyFile } from '../../workspace/load.js';
 
 interface FleetArgs {
   action: 'init' | 'submit' | 'status' | 'cancel' | 'clear' | 'results' | 'export' | 'report';
@@ -73,18 +72,22 @@ async function submit(ctx: CommandContext, a: FleetArgs, args: Record<string, un
   // The inputs are checked here first, so that a typo fails at the desk, not on every host.
   const { loadSweepInputs } = await import('../sweepInputs.js');
   const inputs = await loadSweepInputs(ctx, a.flow, a.margin);
-  const { packJobInputs } = await import('../../fleet/jobInputs.js');
-  const flowAbs = locateInput(ctx.root, ctx.cwd, a.flow, 'flows');
-  const marginAbs = locateInput(ctx.root, ctx.cwd, a.margin, 'margins');
-  const policyAbs = path.join(ctx.root, policyFile);
-  const packed = packJobInputs([
-    { role: 'flow', abs: flowAbs, path: `flows/${path.basename(flowAbs)}` },
-    { role: 'margin', abs: marginAbs, path: `margins/${path.basename(marginAbs)}` },
-    ...(existsSync(policyAbs) ? [{ role: 'policy' as const, abs: policyAbs, path: 'policy/safety.yaml' }] : []),
+  // The job carries a §12 inputs bundle of a plan made here under this workspace's policy
+  // alone (no hardware profile: the desk is not the unit's host); each agent plans again
+  // under its own policy and profile, tightened by the policy in the bundle.
+  // With no profile, the desk's own CPU plays no part: no lscpu/uname is run here.
+  const [{ buildHostFacts }, { planSweep }, { newRunId, randomHex6 }, { randomInt }, { packJobBundle }] = await Promise.all([
+    import('../../host/facts.js'), import('../../plan/planSweep.js'), import('../../records/layout.js'), import('node:crypto'), import('../../fleet/jobInputs.js'),
   ]);
+  const now = new Date();
+  const { plan } = planSweep({
+    workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: buildHostFacts({ lscpu: '', uname: '' }), profile: 'none',
+    runId: newRunId(now, randomHex6), createdAt: now.toISOString(), randomSeed: () => randomInt(0, 2 ** 32),
+  });
+  const bundle = await packJobBundle({ root: ctx.root, plan, workspace: inputs.workspace, envPath: ctx.env.PATH ?? '', now });
   const { submitJobs } = await import('../../fleet/fleetOps.js');
   return withFleetDb(ctx, args, async (db) => {
-    const sent = await submitJobs(db.pool, await db.boss(), { units, flow: inputs.flow.data.name, margin: inputs.margin.data.name, inputs: packed, by: userInfo().username });
+    const sent = await submitJobs(db.pool, await db.boss(), { units, flow: inputs.flow.data.name, margin: inputs.margin.data.name, bundle, by: userInfo().username });
     if (a.json) ctx.out(JSON.stringify({ jobs: sent }, null, 2));
     else for (const j of sent) ctx.out(`submitted job ${j.job_id} for unit ${j.unit}`);
     return 0;
