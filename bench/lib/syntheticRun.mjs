@@ -5,13 +5,14 @@
 // with { layout: 'flat' } in the earlier one (one run-level steps.ldjson, sub-run folders in the
 // run folder, numbered from 01). Names and lines come from the records' own helpers in dist/.
 
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { RECORD_DIRS, RECORD_FILES, stepLogName, subrunFolder, subrunId } = await import(pathToFileURL(join(ROOT, 'dist/records/layout.js')).href);
 const { formatEventLine } = await import(pathToFileURL(join(ROOT, 'dist/records/eventLog.js')).href);
+const { writePlanFile } = await import(pathToFileURL(join(ROOT, 'dist/records/planFile.js')).href);
 
 export const RUN_ID = 'rr-20240131T120000Z-b3c4d5';
 
@@ -43,6 +44,7 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
   const summarySubruns = [];
   const counts = { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
   let clock = Date.parse('2024-01-31T12:00:00Z');
+  const sharedSteps = []; // every sub-run runs the same steps, one list as in a plan
   for (let i = 0; i < subruns; i++) {
     const id = ids[i];
     const sub = folderOf(id);
@@ -50,7 +52,7 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
     const point = { vcore_mv: vcore[Math.floor(i / nx)], freq_mhz: freq[i % nx] };
     const margins = { vcore_mv: point.vcore_mv + (i % 5) - 2, freq_mhz: point.freq_mhz };
     const failing = point.vcore_mv < 700 + point.freq_mhz / 10 - 100 + 50;
-    const steps = [];
+    const steps = i === 0 ? sharedSteps : null;
     const stepRecords = [];
     const subCounts = { passed: 0, failed: 0, timeout: 0, error: 0, interrupted: 0, skipped: 0 };
     let lines = '';
@@ -62,7 +64,7 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
       const logName = flat ? `${String(j).padStart(2, '0')}_${stepId}.log` : stepLogName(index, stepId, undefined, stepsPer);
       const params = { iterations: 1000 * j, pattern: j % 2 ? 'walk' : 'random' };
       const argv = ['diags/cpu-smoke', '--mode', 'smoke', '--iterations', String(params.iterations), '--pattern', params.pattern];
-      steps.push({ index, step_id: stepId, adapter: 'cpu-smoke', params, argv, timeout_s: 120, on_fail: 'continue', expansion: 1, expansions: 1, log_name: logName });
+      steps?.push({ index, step_id: stepId, adapter: 'cpu-smoke', params, argv, timeout_s: 120, on_fail: 'continue', expansion: 1, expansions: 1, log_name: logName });
       const status = failing && j === stepsPer ? (i % 7 === 0 ? 'timeout' : 'failed') : 'passed';
       if (status !== 'passed') worst = 'failed';
       counts[status] += 1;
@@ -96,7 +98,7 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
         reason: subStatus === 'failed' ? 'a step failed' : null, health: null, purpose: 'grid',
       }, null, 2)}\n`);
     }
-    planSubruns.push({ id, index: flat ? i + 1 : i, seed: i * 31, point, margins, adapter_margins: {}, steps });
+    planSubruns.push({ id, index: flat ? i + 1 : i, seed: i * 31, point, margins, adapter_margins: {}, steps: sharedSteps });
     summarySubruns.push({ id, index: flat ? i + 1 : i, status: subStatus, point, margins });
   }
   if (flat) {
@@ -110,8 +112,9 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
     axes: [{ name: 'vcore_mv', target: 'default', rail: 'vcore_mv', values: vcore }, { name: 'freq_mhz', target: 'default', rail: 'freq_mhz', values: freq }],
     inputs: [], subruns: planSubruns,
   };
-  const planText = `${JSON.stringify(plan, null, 2)}\n`;
-  writeFileSync(join(dir, RECORD_FILES.plan), planText);
+  // As a run writes it: one sub-run per line (readers stream it), the shared step list once per line.
+  writePlanFile(join(dir, RECORD_FILES.plan), plan);
+  const planBytes = statSync(join(dir, RECORD_FILES.plan)).size;
   writeFileSync(join(dir, RECORD_FILES.summary), `${JSON.stringify({
     format: 'road_runner.run/1', run_id: RUN_ID, status: 'failed', unit: 'SN-BENCH', seed: 42, flow: 'bench', margin: 'bench',
     started_at: '2024-01-31T12:00:00.000Z', ended_at: new Date(clock).toISOString(), duration_ms: clock - Date.parse('2024-01-31T12:00:00Z'), dry_run: false, exit_code: 1,
@@ -119,5 +122,5 @@ export function writeSyntheticRun(root, subruns, stepsPer, options = {}) {
     versions: { road_runner: 'bench' }, inputs: [], reason: null,
   }, null, 2)}\n`);
   writeFileSync(join(dir, RECORD_FILES.sysinfo), JSON.stringify({ collected_at: '2024-01-31T11:59:59Z', raw: { lscpu: 'x', uname: 'Linux bench' }, cpu: { brand: 'Bench' } }));
-  return { ldjsonBytes, planBytes: Buffer.byteLength(planText), layout };
+  return { ldjsonBytes, planBytes, layout };
 }
