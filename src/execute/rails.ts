@@ -168,10 +168,32 @@ export async function setRail(
   return { requested: value, read_back: read.value, ok: true, error: null };
 }
 
-/** Returns a rail to nominal, trying twice: restoring is the one thing that must not give up early. */
+/** Attempts of a restore whose actuator call failed on its own (an exit code, a timeout, a bad read-back). */
+const RESTORE_ATTEMPTS = 2;
+/**
+ * Attempts of a restore whose actuator call was killed by a signal road_runner did not send.
+ * Calls run in their own process group, but a signal sent to road_runner's group (a terminal's
+ * Ctrl-C, pressed again and again) between fork and setsid is still delivered to the new
+ * process just before it execs: a transient failure that another attempt gets past.
+ */
+const RESTORE_ATTEMPTS_WHEN_KILLED = 5;
+
+/**
+ * Returns a rail to nominal, trying twice, and up to five times while the calls are killed by
+ * signals from outside: restoring is the one thing that must not give up early.
+ */
 export async function restoreRail(act: RailActuator, bounds: EffectiveBounds, env: Record<string, string>, trace?: ActuatorCallRecord[]): Promise<RailSetResult> {
-  const first = await setRail(act, act.nominal, bounds, env, trace);
-  if (first.ok) return first;
-  const second = await setRail(act, act.nominal, bounds, env, trace);
-  return second.ok ? second : { ...second, error: `${second.error} (after a retry; first attempt: ${first.error})` };
+  const failures: string[] = [];
+  for (;;) {
+    const calls: ActuatorCallRecord[] = [];
+    const r = await setRail(act, act.nominal, bounds, env, calls);
+    trace?.push(...calls);
+    if (r.ok) return r;
+    failures.push(r.error ?? 'failed');
+    const killed = calls.some((c) => c.signal !== null && !c.timed_out);
+    if (failures.length >= (killed ? RESTORE_ATTEMPTS_WHEN_KILLED : RESTORE_ATTEMPTS)) {
+      const earlier = failures.slice(0, -1);
+      return { ...r, error: `${r.error} (after ${earlier.length} retr${earlier.length === 1 ? 'y' : 'ies'}; first attempt: ${failures[0]})` };
+    }
+  }
 }

@@ -73,6 +73,17 @@ async function waitForFile(file: string): Promise<void> {
   for (let i = 0; i < 1500 && !(existsSync(file) && readFileSync(file, 'utf8').trim() !== ''); i++) await new Promise((r) => setTimeout(r, 20));
 }
 
+// The daemon writes its pid just before it execs sleep; in the middle of execve its environment
+// reads as empty for a moment (longer on a loaded host), so it is read until it shows one.
+async function readEnvironment(pid: number): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 500 && text === ''; i++) {
+    text = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    if (text === '') await new Promise((r) => setTimeout(r, 10));
+  }
+  return text;
+}
+
 const MODES = [
   { mode: 'cgroup' as const, env: {}, skip: noCgroup !== null && !required },
   { mode: 'marker' as const, env: { [NO_CGROUP_ENV]: '1' }, skip: false },
@@ -117,7 +128,7 @@ for (const m of MODES) {
       await waitForFile(pidFile);
       const daemon = readPid(pidFile);
       const where = readFileSync(`/proc/${daemon}/cgroup`, 'utf8');
-      const environ = readFileSync(`/proc/${daemon}/environ`, 'latin1').split('\0');
+      const environ = (await readEnvironment(daemon)).split('\0');
       expect(environ).toContain(`${STEP_MARK}=s01/held`);
       if (m.mode === 'cgroup') {
         // Born inside the run's group (road_runner is in it), though it left the group and session.

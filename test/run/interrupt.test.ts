@@ -30,7 +30,7 @@ const TWO = { global_seed: 5, targets: { default: { vcore_mv: { values: [950, 97
 function expectInterruptedAndClean(w: TestWorkspace, pgid: number): void {
   const dir = w.onlyRun();
   const s = readJson(path.join(dir, 'summary.json'));
-  expect(s.status).toBe('interrupted');
+  expect(s.status, `${s.reason}; sub-runs: ${JSON.stringify(s.subruns)}`).toBe('interrupted');
   expect(s.counts).toMatchObject({ passed: 1, interrupted: 1 });
   expect(s.subruns.map((x: any) => x.status)).toEqual(['interrupted', 'planned']);
   const [first, second] = subrunFolders(dir);
