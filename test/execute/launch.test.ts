@@ -278,7 +278,7 @@ describe('launch: timeouts, aborts and leftovers', () => {
       const started = performance.now();
       const result: LaunchResult = await launch(spec);
       const elapsed = performance.now() - started;
-      expect(elapsed).toBeLessThan(1_000 + 1_000 + 2_000);
+      expect(elapsed).toBeLessThan(1_000 + 1_000 + 8_000); // timeout + grace, not the fixture's own end
       expect(elapsed).toBeGreaterThanOrEqual(1_900);
       expect(result).toMatchObject({ timedOut: true, signal: 'SIGKILL', exitCode: null });
       expect(isProcessGroupAlive(pgid)).toBe(false);
@@ -293,7 +293,7 @@ describe('launch: timeouts, aborts and leftovers', () => {
       const result = await launch(specFor('grandchild-exit', { args: [pidFile], scan, onStart: (id) => (pgid = id) }));
       expect(result).toMatchObject({ exitCode: 0, timedOut: false, interrupted: false });
       if (mode === 'scan') expect(result.passMatched).toBe(true);
-      expect(result.durationMs).toBeLessThan(5_000);
+      expect(result.durationMs).toBeLessThan(30_000); // not the grandchild's 1000 s
       expect(isProcessGroupAlive(pgid)).toBe(false);
       expect(isPidAlive(await readPid(pidFile))).toBe(false);
     });

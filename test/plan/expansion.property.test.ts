@@ -52,7 +52,7 @@ describe('rail values', () => {
     const started = Date.now();
     const margin = { name: 'm', targets: { default: { vcore_mv: { sweep: { start: 0, stop: 300_000_000, step: 1 } }, freq_mhz: { values: [1, 2] } } } };
     expect(countPoints(margin)).toBe(600_000_002);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(10_000); // enumerating them would take minutes
   });
 });
 

@@ -34,7 +34,8 @@ describe('collectSysinfo', () => {
     });
     expect(errors.length).toBeGreaterThan(0);
     for (const name of errors) expect((info[name] as { error: string }).error).toBe('timed out after 1 ms');
-    expect(info.duration_ms).toBeLessThan(1_000);
+    // Far below a whole collection's time; generous for a loaded host.
+    expect(info.duration_ms).toBeLessThan(4_000);
     expect(info.extra).toEqual({});
   });
 
@@ -50,6 +51,6 @@ describe('collectSysinfo', () => {
     pending.cancel();
     const started = Date.now();
     await expect(pending.result).rejects.toThrow('sysinfo snapshot cancelled');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeLessThan(4_000); // not the 10 s limit
   });
 });
