@@ -97,8 +97,9 @@ describe('run: interrupts', () => {
   }, 240_000);
 
   it('a second SIGINT during the rail restore does not skip it', async () => {
-    // settle_ms 1500: each vcore set-and-read-back takes 1.5 s, so the clean-up is slow.
-    ws = createWorkspace({ flows: { f: FLOW }, margins: { two: TWO }, vcoreSettleMs: 1500 });
+    // settle_ms 2500: each vcore set-and-read-back takes 2.5 s, so the clean-up is slow (and a
+    // loaded host's test process has time to see the set before the read-back).
+    ws = createWorkspace({ flows: { f: FLOW }, margins: { two: TWO }, vcoreSettleMs: 2500 });
     const p = ws.startRun('f', 'two', ['--grace', '1']);
     await waitForStepStart(ws, 'stuck', 20_000);
     const pid = await waitForDiagnosticGroup(ws);
