@@ -88,9 +88,14 @@ export const schemaGlobs: Record<string, string[]> = {
   'hardware-profile': ['policy/profiles/*.yaml', 'policy/profiles/*.yml'],
 };
 
-/** `.vscode/settings.json` content mapping the workspace's schemas/ onto its files (yaml-language-server). */
+/**
+ * `.vscode/settings.json` content mapping the workspace's schemas/ onto its files (yaml-language-server).
+ * The schema store is off: the workspace's own schemas are the only ones that apply to its
+ * files, and an editor on a lab host without internet access never waits on a download.
+ */
 export function editorSettings(): Record<string, unknown> {
   return {
     'yaml.schemas': Object.fromEntries(Object.entries(schemaGlobs).map(([kind, globs]) => [`./schemas/${kind}.json`, globs])),
+    'yaml.schemaStore.enable': false,
   };
 }
