@@ -14,6 +14,9 @@ import {
 import { CHUNK_ALLOWANCE_S, SUBRUN_ALLOWANCE_S } from '../../src/fleet/chunks.js';
 
 const live = (a: Running) => a.child.exitCode === null && a.child.signalCode === null;
+// Above the harness's 4 s, so that a starved agent on a busy machine is not written off mid-chunk;
+// low enough that the kill -9 below is noticed in a few seconds.
+const LOST_AFTER = ['--lost-after-ms', '10000'];
 
 describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one run', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -30,8 +33,8 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const [made, init] = await Promise.all([initWorkspaces('desk', 'lab', 'ref'), cli(['fleet', 'init'], env)]);
     expect(init.code, init.stderr).toBe(0);
     [desk, lab, ref] = made as [FleetWorkspace, FleetWorkspace, FleetWorkspace];
-    labAgent = startAgent(lab, db.url, 'SN300', 'host-lab');
-    agents.push(labAgent, startAgent(ref, db.url, 'SN301', 'host-ref'));
+    labAgent = startAgent(lab, db.url, 'SN300', 'host-lab', LOST_AFTER);
+    agents.push(labAgent, startAgent(ref, db.url, 'SN301', 'host-ref', LOST_AFTER));
     await waitFor('both hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 2,
       20_000, () => agents.map((a) => a.output()).join('\n'));
     writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n');
@@ -165,7 +168,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const lost = await waitFor('the job lost', async () => {
       const r = await jobRow(jobId);
       return r.state === 'lost' ? r : null;
-    }, 20_000);
+    }, 30_000);
     expect([lost.chunks_done, lost.chunk_index]).toEqual([1, 1]);
     expect(lost.was_lost_at).toBeTruthy();
     await new Promise((r) => setTimeout(r, 1500));
@@ -174,7 +177,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     expect((await jobRow(jobId)).state).toBe('lost');
 
     // The agent comes back: it recovers the run's rails, reports the job crashed, and the chain stays stopped.
-    labAgent = startAgent(lab, db.url, 'SN300', 'host-lab');
+    labAgent = startAgent(lab, db.url, 'SN300', 'host-lab', LOST_AFTER);
     agents.push(labAgent);
     const settled = await waitFor('the job reported', async () => {
       const r = await jobRow(jobId);

@@ -53,7 +53,9 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect(init.code, init.stderr).toBe(0);
     [desk] = made;
     hosts.push(...made.slice(1));
-    hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`)));
+    // A lost limit well above the harness's 4 s (as in test/serve/fleetPage.test.ts): on a busy
+    // machine a starved agent must not be written off while its job runs (nothing here tests loss).
+    hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`, ['--lost-after-ms', '20000'])));
     await waitFor('four hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 4,
       20_000, () => agents.map((a) => a.output()).join('\n'));
     writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n');
