@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  cli, freshDatabase, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
+  cli, freshDatabase, HOST_FILE, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
   type FleetWorkspace, type Running,
 } from './harness.js';
 import { CHUNK_ALLOWANCE_S, SUBRUN_ALLOWANCE_S } from '../../src/fleet/chunks.js';
@@ -151,7 +151,12 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     // No further chunk: the queue holds nothing waiting.
     const waiting = await query(db.url, "SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'rr-unit-SN301' AND state IN ('created', 'retry', 'active')");
     expect(waiting[0]!.n).toBe(0);
-  }, 60_000);
+    // A person finishes the run by hand on its host, as docs/fleet.md says: the same run, the two sub-runs left.
+    const resumed = await cli(['run', '--resume', row.run_id, '--yes', '--root', ref.root, '--host', HOST_FILE], ref.env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(path.join(ref.root, 'runs', row.run_id, 'summary.json'), 'utf8'));
+    expect([after.status, after.subruns.map((s: { status: string }) => s.status)]).toEqual(['passed', ['passed', 'passed', 'passed']]);
+  }, 90_000);
 
   it('a kill -9 mid-chunk leaves the chain stopped (lost); the restarted agent reports it crashed, keeps the lost trace, runs nothing more', async () => {
     const { jobId } = await submit('slow', 'three', 'SN300', ['--chunk', '1']);
