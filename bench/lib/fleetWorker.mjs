@@ -42,7 +42,7 @@ while (!stopping) {
     await new Promise((r) => setTimeout(r, pollMs));
     continue;
   }
-  if (await claimJob(pool, job.id, hostId)) {
+  if (await claimJob(pool, job.id, job.id, hostId)) { // a first chunk: its pg-boss id is the job id
     took++;
     await finishJob(pool, job.id, { state: 'passed', detail: null, exitCode: 0, runId: null, unblock: true });
     await boss.complete(queue, job.id, { state: 'passed' });

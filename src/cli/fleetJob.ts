@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BundleRefusedError } from '../bundle/openBundle.js';
 import { ExitCode, RrError, SafetyViolationError } from '../errors.js';
+import { CHUNK_END_REASON } from '../execute/executePlan.js';
 import type { JobOutcome, JobPayload, RecoveredRun } from '../fleet/agent.js';
 import type { JobState } from '../fleet/store.js';
 import type { SafetyPolicy } from '../config/schemas/index.js';
@@ -29,7 +30,19 @@ export const FLEET_JOBS_DIR = path.join('.fleet', 'jobs');
 /** Runs one job; every way it ends is an outcome (a refused job never touched a rail). */
 export async function runFleetJob(ctx: CommandContext, payload: JobPayload, onRunStarted: (runId: string, runDir: string) => void, randomSeed: () => number): Promise<JobOutcome> {
   let runId: string | null = null;
+  const chunk = payload.chunk && payload.chunk.total > 1 ? payload.chunk : undefined;
   try {
+    if (chunk && chunk.index > 0) {
+      // A later chunk resumes the job's run exactly as `run --resume` does: its own folder, plan
+      // and inputs/ copies (the job's policy is in the recorded bounds), rechecked against the
+      // bounds in force now; at most chunk.size more sub-runs.
+      if (chunk.run_id === null) throw new RrError(`chunk ${chunk.index + 1} of job ${payload.job_id} names no run to resume`, ExitCode.usage);
+      runId = chunk.run_id;
+      onRunStarted(runId, runDir(ctx.root, runId));
+      const { resumeRun } = await import('./resume.js');
+      const exitCode = await resumeRun(ctx, { runId, yes: true, retryCrashed: false, graceS: 5, chunkLimit: chunk.size });
+      return chunkOutcome(ctx.root, runId, exitCode);
+    }
     // Checked before use (a tampered bundle is refused, exit 2); extracted only into a temporary folder.
     const { openJobBundle } = await import('../fleet/jobInputs.js');
     const files = await openJobBundle(payload.bundle, path.join(ctx.root, FLEET_JOBS_DIR, payload.job_id), `job ${payload.job_id}`);
@@ -56,8 +69,8 @@ export async function runFleetJob(ctx: CommandContext, payload: JobPayload, onRu
     }
     runId = plan.run_id;
     onRunStarted(plan.run_id, runDir(ctx.root, plan.run_id));
-    const exitCode = await startRun(ctx, { plan: { ...plan, bounds }, inputs, host, selection: decision.selection, unit: payload.unit, yes: true, dryRun: false, graceS: 5 });
-    return { ...outcomeOf(ctx.root, plan.run_id, exitCode), runId: plan.run_id, runDir: runDir(ctx.root, plan.run_id) };
+    const exitCode = await startRun(ctx, { plan: { ...plan, bounds }, inputs, host, selection: decision.selection, unit: payload.unit, yes: true, dryRun: false, graceS: 5, chunkLimit: chunk?.size });
+    return chunkOutcome(ctx.root, plan.run_id, exitCode);
   } catch (err) {
     if (!(err instanceof RrError)) throw err;
     // Beyond this host's bounds (exit 3), or a bundle that failed its checks (exit 2): refused, no rail touched.
@@ -68,6 +81,13 @@ export async function runFleetJob(ctx: CommandContext, payload: JobPayload, onRu
       detail: `${refused ? `refused by this host (exit ${err.exitCode}): ` : ''}${err.message}`.slice(0, 4000), runId, runDir: runId ? runDir(ctx.root, runId) : null,
     };
   }
+}
+
+// A run's outcome, and whether it stopped only at its chunk limit (exit 0, `interrupted`, the chunk reason).
+function chunkOutcome(root: string, runId: string, exitCode: number): JobOutcome {
+  const o = outcomeOf(root, runId, exitCode);
+  const chunkEnded = exitCode === ExitCode.ok && o.state === 'interrupted' && (o.detail ?? '').startsWith(CHUNK_END_REASON);
+  return { ...o, runId, runDir: runDir(root, runId), chunkEnded };
 }
 
 // The job's state from its run's summary (the record is authoritative) and exit code.

@@ -191,6 +191,7 @@ function buildParser(argv: string[]) {
         .option('units', { type: 'string', requiresArg: true, describe: 'submit: unit serials, comma-separated (one job per unit)' })
         .option('units-file', { type: 'string', requiresArg: true, describe: 'submit: file with one unit serial per line' })
         .option('unit', { type: 'string', requiresArg: true, describe: 'cancel: every queued job of this unit' })
+        .option('chunk', { type: 'string', requiresArg: true, describe: 'submit: sub-runs per chunk; each chunk is its own job resuming the same run (default: as many as fit in 4 h of step timeouts)' })
         .option('format', { choices: ['csv'] as const, describe: 'export: output format (CSV on stdout)' })
         .option('what', { choices: ['steps', 'boundaries'] as const, describe: 'export: every step (default) or every boundary column' })
         .option('json', jsonOption('the answer')),

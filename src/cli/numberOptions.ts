@@ -24,6 +24,8 @@ export const NUMBER_OPTIONS: Readonly<Record<string, NumberRule>> = {
   'heartbeat-ms': { min: 50, max: 600000, integer: true, what: 'a whole number of milliseconds', example: '--heartbeat-ms 5000' },
   'lost-after-ms': { min: 100, max: 86400000, integer: true, what: 'a whole number of milliseconds', example: '--lost-after-ms 30000' },
   'poll-ms': { min: 10, max: 600000, integer: true, what: 'a whole number of milliseconds', example: '--poll-ms 1000' },
+  // Sub-runs per fleet job chunk (docs/fleet.md "Jobs in chunks").
+  chunk: { min: 1, max: 1000000, integer: true, what: 'a whole number of sub-runs', example: '--chunk 50' },
   'older-than': { min: 0, max: 36500, integer: false, what: 'a non-negative number of days', example: '--older-than 30, or --older-than 0.5 for twelve hours' },
 };
 

@@ -22,6 +22,8 @@ export interface ResumeOptions {
   yes: boolean;
   retryCrashed: boolean;
   graceS: number;
+  /** Run at most this many of the sub-runs left (a fleet job's chunk). */
+  chunkLimit?: number;
 }
 
 const finished = new Set(['passed', 'marginal', 'failed', 'aborted']);
@@ -99,7 +101,7 @@ export async function resumeRun(ctx: CommandContext, opts: ResumeOptions): Promi
   ctx.out(`resuming ${plan.run_id}: ${Object.keys(completed).length} sub-runs kept, ${left} to run${crashed.length ? `; crashed: ${crashed.join(', ')}${opts.retryCrashed ? ' (retried)' : ' (kept; --retry-crashed runs them again)'}` : ''}`);
   return startRun(ctx, {
     plan: { ...plan, bounds }, inputs, host, selection, unit: summary.unit, yes: opts.yes, dryRun: false, graceS: opts.graceS,
-    resume: { summary, completed }, json: opts.json,
+    resume: { summary, completed }, json: opts.json, chunkLimit: opts.chunkLimit,
   });
 }
 

@@ -24,6 +24,8 @@ export interface StartRequest {
   dryRun: boolean;
   graceS: number;
   resume?: ResumeState;
+  /** Run at most this many sub-runs (a fleet job's chunk); the run then ends `interrupted`, to be resumed. */
+  chunkLimit?: number;
   /** The host snapshot, if already started (runSession starts it otherwise). */
   sysinfo?: PendingSysinfo;
   /** --json: where the outcome goes as one JSON document (ctx.out then carries the progress to stderr). */
@@ -82,7 +84,7 @@ export async function startRun(ctx: CommandContext, req: StartRequest): Promise<
     const result = await runSession({
       root: ctx.root, plan, workspace: req.inputs.workspace, validators: req.inputs.validators, host: req.host, unit: req.unit,
       dryRun: req.dryRun, graceMs: req.graceS * 1000, signal: interrupts.signal, envPath: ctx.env.PATH ?? '',
-      progress: view.update, resume: req.resume, sysinfo: req.sysinfo, healthSources: healthSourcesFrom(ctx.env),
+      progress: view.update, resume: req.resume, chunkLimit: req.chunkLimit, sysinfo: req.sysinfo, healthSources: healthSourcesFrom(ctx.env),
       onRecovered: (r) => ctx.err(`recovered crashed run ${r.run_id}: ${r.rails.map((x) => `${x.rail} back at ${x.read_back}`).join(', ') || 'no rails were touched'}; it is marked crashed`),
       now: () => new Date(),
     });

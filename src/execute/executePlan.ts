@@ -18,6 +18,9 @@ function describeMarginal(subruns: SubrunSummary[]): string {
   return `${marginal.length} of ${subruns.length} sub-runs marginal${first?.reason ? ` (${first.id}: ${first.reason})` : ''}`;
 }
 
+/** The start of the reason of a run that ended because its chunk (RunContext.chunkLimit) was done. */
+export const CHUNK_END_REASON = 'chunk ended';
+
 /** How the sub-runs of a run went. */
 export interface ExecutionResult {
   status: RunStatus;
@@ -30,6 +33,8 @@ export interface ExecutionResult {
   fault: unknown;
   /** Hardware health over the sub-runs that ran here; null when health was not read. */
   health?: RunHealth | null;
+  /** The run stopped only because its chunk limit was reached, with sub-runs left for a resume. */
+  chunkEnded?: boolean;
 }
 
 /** A summary for a sub-run that never started (after an abort or interrupt, or in a dry run). */
@@ -88,6 +93,10 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   let restoreFailed = false;
   let fault: unknown = null;
   let canRecordPlanned = true;
+  // A chunk: after `chunkLimit` sub-runs ran here, the rest are left (planned) for a resume.
+  const limit = scheduler ? undefined : ctx.chunkLimit;
+  let ranHere = 0;
+  let leftByChunk = 0;
   const monitor = ctx.health ? openHealthMonitor(ctx.health.sources) : null;
   const watch = monitor && ctx.health ? { monitor, policy: ctx.health.policy } : undefined;
   if (scheduler) summaries.push(...scheduler.kept);
@@ -104,13 +113,16 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
         summaries.push(kept);
         continue;
       }
-      const notReached = stopReason !== null || ctx.signal.aborted;
+      const chunkDone = limit !== undefined && ranHere >= limit;
+      const notReached = stopReason !== null || ctx.signal.aborted || chunkDone;
+      if (notReached && stopReason === null && !ctx.signal.aborted) leftByChunk++;
       // A scheduled sub-run exists only once it is asked for: after a stop, none is.
       if (notReached && scheduler) break;
       if (notReached) {
         summary = plannedSummary(plan.run_id, sub);
       } else {
         const outcome = await runSubrunSafely(ctx, sub, total, progressCounts, watch);
+        ranHere++;
         summary = outcome.summary;
         restoreFailed ||= outcome.restoreFailed;
         if (outcome.fault !== null) fault ??= outcome.fault;
@@ -142,12 +154,16 @@ export async function executePlan(given: RunContext): Promise<ExecutionResult> {
   const byFault = why instanceof RunFault;
   fault ??= byFault ? why : null;
   const interrupted = ctx.signal.aborted && !byFault;
-  const status = runStatus(summaries, interrupted, fault !== null);
+  // Only a chunk limit stopped it (no signal, fault or stop): it ends `interrupted`, ready for `run --resume`.
+  const chunkEnded = leftByChunk > 0 && !ctx.signal.aborted && stopReason === null && fault === null;
+  const status = runStatus(summaries, interrupted || chunkEnded, fault !== null);
+  const chunkReason = chunkEnded ? `${CHUNK_END_REASON} after ${ranHere} sub-run(s); ${leftByChunk} left for a resume` : null;
   return {
     status,
     subruns: summaries,
     counts,
-    reason: stopReason ?? (byFault ? describeFault(why).reason : interrupted ? `interrupted by ${String(why ?? 'a signal')}` : status === 'marginal' ? describeMarginal(summaries) : null),
+    chunkEnded,
+    reason: stopReason ?? (byFault ? describeFault(why).reason : interrupted ? `interrupted by ${String(why ?? 'a signal')}` : chunkReason ?? (status === 'marginal' ? describeMarginal(summaries) : null)),
     restoreFailed,
     fault,
     health: monitor && ctx.health ? summarizeHealth(monitor, ctx.health.policy, summaries) : null,

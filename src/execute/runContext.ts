@@ -50,6 +50,12 @@ export interface RunContext {
   completed?: Record<string, SubrunSummary>;
   /** Where the sub-runs come from when they are decided as the run goes (a search): instead of the plan's list. */
   scheduler?: SubrunScheduler;
+  /**
+   * Run at most this many sub-runs here (a fleet job's chunk): the rest stay `planned` and the
+   * run ends `interrupted` between two sub-runs (every rail at nominal), to be continued by a
+   * resume. Not used with a scheduler (a search decides its sub-runs as it goes).
+   */
+  chunkLimit?: number;
 }
 
 /**

@@ -44,6 +44,8 @@ export interface SessionRequest {
   progress: (event: ProgressEvent) => void;
   /** Continue a stopped run in its own folder instead of starting a new one. */
   resume?: ResumeState;
+  /** Run at most this many sub-runs, then end the run `interrupted` for a later resume (a fleet chunk). */
+  chunkLimit?: number;
   /** Told about a crashed run recovered before this one started. */
   onRecovered: (report: RecoveryReport) => void;
   /** The host snapshot, if the caller already started it (it is started here otherwise). */
@@ -215,7 +217,8 @@ export async function runSession(req: SessionRequest): Promise<SessionResult> {
       }
     }
     const signalName = req.signal.aborted && typeof req.signal.reason === 'string' ? req.signal.reason : null;
-    const exitCode = result.restoreFailed ? ExitCode.runtime : exitCodeFor(result.status, signalName);
+    // A chunk that ended as asked is a success of its own; the run is continued by a resume.
+    const exitCode = result.restoreFailed ? ExitCode.runtime : result.chunkEnded ? ExitCode.ok : exitCodeFor(result.status, signalName);
     const closed = closeRun(closing, result, exitCode);
     const reportWarnings = await writeReports(renderer, root, plan.run_id);
     return { summary: closed.summary, exitCode, runDir: dir, restoreFailed: result.restoreFailed, reportWarnings, faultLog: closed.faultLog };
@@ -281,7 +284,7 @@ async function executeHeld(x: Executor, req: SessionRequest, dir: string, adapte
       result = await x.executePlan({
         plan, root, runDir: dir, unit: req.unit, adapters,
         actuators: x.buildActuators(root, Object.keys(plan.rails), railAdapters, req.workspace.executables, readNominals),
-        graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: req.resume?.completed, reserve, executables, processes,
+        graceMs: req.graceMs, signal: req.signal, log, journal, progress: req.progress, now: req.now, completed: req.resume?.completed, reserve, executables, processes, chunkLimit: req.chunkLimit,
         scheduler: plan.search ? x.openSearchScheduler(plan, dir, req.resume?.kept ?? []) : undefined,
         health: {
           sources: req.healthSources ?? { sysfsRoot: '/sys', kmsgFile: '/dev/kmsg' },

@@ -3,14 +3,15 @@
 // host and units, beats a heartbeat into road_runner.hosts, settles what a previous agent of
 // this host left behind (recovering the crashed run first), then takes one job at a time.
 
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import type PgBoss from 'pg-boss';
 import type { JobBundle } from './jobInputs.js';
 import { Backoff, retryUntil, sleep } from './retry.js';
 import {
-  beat, claimJob, finishJob, markLostHosts, markOffline, registerHost, setJobRun, unitState, unsettledJobs,
-  UnitTakenError, type HostRegistration, type JobState,
+  beat, claimJob, continueChain, finishJob, markLostHosts, markOffline, registerHost, setJobRun, unitState, unsettledJobs,
+  UnitTakenError, type ChainStep, type HostRegistration, type JobState,
 } from './store.js';
 import { unitQueue } from './db.js';
 import { RunUploader } from './upload.js';
@@ -24,6 +25,22 @@ export interface JobPayload {
   margin: string;
   /** The §12 inputs bundle (src/fleet/jobInputs.ts). */
   bundle: JobBundle;
+  /** Which chunk of the job this pg-boss job is (absent: the job is one whole run). */
+  chunk?: JobChunk;
+}
+
+/** One chunk of a job split into chunks of sub-runs that resume one run. */
+export interface JobChunk {
+  /** From 0; chunk 0 starts the run, every later one resumes it. */
+  index: number;
+  /** Chunks planned at submit (the run's own end decides the last one). */
+  total: number;
+  /** Sub-runs a chunk runs at most. */
+  size: number;
+  /** pg-boss expiry of each chunk's job, from the chunk's bounded duration. */
+  expire_s: number;
+  /** The run the chunks resume (null for chunk 0). */
+  run_id: string | null;
 }
 
 /** What running one job gave. */
@@ -33,6 +50,8 @@ export interface JobOutcome {
   detail: string | null;
   runId: string | null;
   runDir: string | null;
+  /** The run stopped at its chunk limit with sub-runs left: the next chunk resumes it. */
+  chunkEnded?: boolean;
 }
 
 /** A crashed run recovered on start (its rails are back at nominal). */
@@ -128,8 +147,9 @@ async function settleLeftovers(d: AgentDeps, recovered: RecoveredRun | null): Pr
     } else {
       detail = 'the agent stopped before the job started a run; nothing ran';
     }
+    if (job.chunks_total > 1) detail += `; chunk ${job.chunk_index + 1} of ${job.chunks_total}: the chain stops here (run --resume on this host continues the run by hand)`;
     await finishJob(d.pool, job.job_id, { state, detail, exitCode: null, runId: job.run_id, unblock: true });
-    await d.boss.fail(job.queue, job.job_id, { reason: detail }).catch(() => undefined);
+    await d.boss.fail(job.queue, job.boss_job_id, { reason: detail }).catch(() => undefined);
     d.say(`agent ${d.host.hostId}: job ${job.job_id} (unit ${job.unit}) was left ${job.state}: reported ${state}; unit ${job.unit} unblocked; not run again`);
   }
 }
@@ -161,24 +181,28 @@ async function takeJobs(d: AgentDeps, note: (key: string, line: string) => void)
 // Claims, runs, uploads and reports one job.
 async function handleJob(d: AgentDeps, unit: string, job: PgBoss.Job<JobPayload>): Promise<void> {
   const queue = unitQueue(unit);
-  if (job.data?.unit !== unit || job.data.job_id !== job.id) {
+  // A job's first chunk has the job's id; a later chunk is a pg-boss job of its own (the row names it).
+  const chunk = job.data?.chunk;
+  if (job.data?.unit !== unit || (chunk === undefined || chunk.index === 0 ? job.data.job_id !== job.id : chunk.run_id === null)) {
     await d.boss.fail(queue, job.id, { reason: 'job payload does not match its queue' });
     return;
   }
-  if (!(await claimJob(d.pool, job.id, d.host.hostId))) {
+  const jobId = job.data.job_id;
+  if (!(await claimJob(d.pool, jobId, job.id, d.host.hostId))) {
     // Cancelled, or settled already: our own state wins, nothing runs.
     await d.boss.complete(queue, job.id, { skipped: true }).catch(() => undefined);
     return;
   }
-  d.say(`agent ${d.host.hostId}: job ${job.id} for unit ${unit}: ${job.data.flow} × ${job.data.margin}`);
+  const chunkText = chunk && chunk.total > 1 ? ` (chunk ${chunk.index + 1} of ${chunk.total}${chunk.run_id ? `, resuming ${chunk.run_id}` : ''})` : '';
+  d.say(`agent ${d.host.hostId}: job ${jobId} for unit ${unit}: ${job.data.flow} × ${job.data.margin}${chunkText}`);
   let uploader: RunUploader | null = null;
   const sync = new PeriodicSync(d);
   let outcome: JobOutcome;
   try {
     outcome = await d.runJob(job.data, (runId, runDir) => {
-      uploader = new RunUploader(d.pool, runDir, runId, { hostId: d.host.hostId, jobId: job.id });
+      uploader = new RunUploader(d.pool, runDir, runId, { hostId: d.host.hostId, jobId });
       sync.start(uploader);
-      void setJobRun(d.pool, job.id, runId).catch(() => undefined); // the final report sets it again
+      void setJobRun(d.pool, jobId, runId).catch(() => undefined); // the final report sets it again
     });
   } catch (err) {
     // Not a refusal nor a run outcome: a bug. Reported on the job; the run (if any) restored its rails.
@@ -187,13 +211,34 @@ async function handleJob(d: AgentDeps, unit: string, job: PgBoss.Job<JobPayload>
   await sync.stop();
   // The final upload and report wait out a database outage (the local record is complete already).
   const finalUp = uploader as RunUploader | null;
-  const retrying = { signal: stopAfter(d.signal, 30_000), onError: (err: unknown, n: number) => { if (n === 1) d.say(`agent ${d.host.hostId}: upload of job ${job.id} waits for the database (${(err as Error).message})`); } };
+  const retrying = { signal: stopAfter(d.signal, 30_000), onError: (err: unknown, n: number) => { if (n === 1) d.say(`agent ${d.host.hostId}: upload of job ${jobId} waits for the database (${(err as Error).message})`); } };
   if (finalUp) await retryUntil(() => finalUp.sync(), retrying);
-  await retryUntil(() => finishJob(d.pool, job.id, { state: outcome.state, detail: outcome.detail, exitCode: outcome.exitCode, runId: outcome.runId, unblock: true }), retrying); // the run restored its rails itself
+  const chunksDone = (chunk?.index ?? 0) + 1;
+  if (outcome.chunkEnded && chunk && outcome.runId !== null) {
+    // Rails are at nominal between two sub-runs; the next chunk resumes the same run.
+    const next = await retryUntil(() => nextChunk(d, queue, job.data, chunk, outcome.runId!, chunksDone), retrying);
+    if (next.kind === 'queued') {
+      await retryUntil(() => d.boss.complete(queue, job.id, { chunk: chunk.index, run_id: outcome.runId, next: next.bossJobId }), retrying).catch(() => undefined);
+      d.say(`agent ${d.host.hostId}: job ${jobId} chunk ${chunksDone} of ${chunk.total} done (run ${outcome.runId}); the next chunk is queued`);
+      return;
+    }
+    outcome = next.kind === 'cancelled'
+      ? { ...outcome, state: 'cancelled', detail: `cancelled after chunk ${chunksDone} of ${chunk.total}; run ${outcome.runId} stays interrupted (road_runner run --resume ${outcome.runId} on host ${d.host.hostId} continues it)` }
+      : { ...outcome, state: 'interrupted', detail: `the job was ${next.state} during chunk ${chunksDone} of ${chunk.total}: the chain stops; run ${outcome.runId} stays interrupted (rails at nominal)` };
+  }
+  const ended = outcome;
+  await retryUntil(() => finishJob(d.pool, jobId, { state: ended.state, detail: ended.detail, exitCode: ended.exitCode, runId: ended.runId, unblock: true, chunksDone }), retrying); // the run restored its rails itself
   const ok = outcome.state === 'passed' || outcome.state === 'marginal' || outcome.state === 'failed';
   await retryUntil(() => (ok ? d.boss.complete(queue, job.id, { state: outcome.state, run_id: outcome.runId }) : d.boss.fail(queue, job.id, { state: outcome.state, detail: outcome.detail })), retrying)
     .catch(() => undefined);
-  d.say(`agent ${d.host.hostId}: job ${job.id} ended ${outcome.state}${outcome.runId ? ` (run ${outcome.runId})` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`);
+  d.say(`agent ${d.host.hostId}: job ${jobId} ended ${outcome.state}${outcome.runId ? ` (run ${outcome.runId})` : ''}${outcome.detail ? `: ${outcome.detail}` : ''}`);
+}
+
+// Sends the next chunk of a job (a new pg-boss job on the unit's queue) and re-queues its row, together.
+function nextChunk(d: AgentDeps, queue: string, payload: JobPayload, chunk: JobChunk, runId: string, chunksDone: number): Promise<ChainStep> {
+  const data: JobPayload = { ...payload, chunk: { ...chunk, index: chunksDone, run_id: runId } };
+  return continueChain(d.pool, (db) => d.boss.send(queue, data, { id: randomUUID(), retryLimit: 0, expireInSeconds: chunk.expire_s, priority: 1, db }),
+    { jobId: payload.job_id, runId, chunksDone, detail: `chunk ${chunksDone} of ${chunk.total} done; the next resumes run ${runId}` });
 }
 
 // Uploads the records of the running run every uploadMs, backing off while the database is away.

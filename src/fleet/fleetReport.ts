@@ -27,6 +27,8 @@ export interface TroubleJob {
   state: string;
   detail: string | null;
   run_id: string | null;
+  /** When its host was written off as lost during it (kept after its agent reported the run). */
+  was_lost_at?: string | null;
 }
 
 /** The distribution of one column's boundary over units. */
@@ -136,7 +138,7 @@ export function renderFleetMarkdown(d: FleetReportData): string {
   }
   out.push('## Lost or crashed jobs', '');
   if (d.trouble.length === 0) out.push('None.');
-  for (const t of d.trouble) out.push(`- ${md(t.unit)} on ${md(t.host_id ?? '?')}: job ${t.job_id} ${t.state}${t.run_id ? ` (run ${t.run_id})` : ''}${t.detail ? ` — ${md(t.detail)}` : ''}`);
+  for (const t of d.trouble) out.push(`- ${md(t.unit)} on ${md(t.host_id ?? '?')}: job ${t.job_id} ${t.state}${lostNote(t)}${t.run_id ? ` (run ${t.run_id})` : ''}${t.detail ? ` — ${md(t.detail)}` : ''}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -145,7 +147,7 @@ export function renderFleetHtml(d: FleetReportData): string {
   const e = escapeHtml;
   const table = d.units.length === 0 ? '<p>No boundary uploaded yet.</p>' : `<table><thead><tr><th>unit</th><th>run</th>${d.columns.map((c) => `<th>${e(columnName(c))}</th>`).join('')}</tr></thead><tbody>${
     d.units.map((u) => `<tr><td>${e(u.unit)}</td><td><code>${e(u.run_id)}</code></td>${d.columns.map((c) => `<td>${e(fmt(u.values[c] ?? null))}${u.drift[c] ? ` <small>(${e(signed(u.drift[c]!))})</small>` : ''}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
-  const trouble = d.trouble.length === 0 ? '<p>None.</p>' : `<ul>${d.trouble.map((t) => `<li>${e(t.unit)} on ${e(t.host_id ?? '?')}: job <code>${e(t.job_id)}</code> <b>${e(t.state)}</b>${t.run_id ? ` (run <code>${e(t.run_id)}</code>)` : ''}${t.detail ? ` — ${e(t.detail)}` : ''}</li>`).join('')}</ul>`;
+  const trouble = d.trouble.length === 0 ? '<p>None.</p>' : `<ul>${d.trouble.map((t) => `<li>${e(t.unit)} on ${e(t.host_id ?? '?')}: job <code>${e(t.job_id)}</code> <b>${e(t.state)}</b>${e(lostNote(t))}${t.run_id ? ` (run <code>${e(t.run_id)}</code>)` : ''}${t.detail ? ` — ${e(t.detail)}` : ''}</li>`).join('')}</ul>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${e(d.title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
@@ -199,4 +201,9 @@ export function boxPlots(stats: ColumnStats[]): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+// "(lost at …)" for a job whose host was written off during it, whatever it was reported as later.
+function lostNote(t: TroubleJob): string {
+  return t.was_lost_at ? `, was lost at ${t.was_lost_at}` : '';
 }

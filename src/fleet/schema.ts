@@ -113,6 +113,30 @@ CREATE TABLE road_runner.boundaries (
   PRIMARY KEY (run_id, column_key)
 );`,
   },
+  {
+    version: 2,
+    name: 'jobs in chunks of sub-runs that resume one run',
+    // A job's row stays one row for its whole chain; each chunk is its own pg-boss job
+    // (boss_job_id: the current one). chunk_size NULL: the job is one whole run.
+    sql: `
+ALTER TABLE road_runner.jobs
+  ADD COLUMN boss_job_id uuid,
+  ADD COLUMN chunk_size integer CHECK (chunk_size IS NULL OR chunk_size >= 1),
+  ADD COLUMN chunks_total integer NOT NULL DEFAULT 1,
+  ADD COLUMN chunk_index integer NOT NULL DEFAULT 0,
+  ADD COLUMN chunks_done integer NOT NULL DEFAULT 0,
+  ADD COLUMN chunk_expire_s integer,
+  ADD COLUMN cancel_requested boolean NOT NULL DEFAULT false;
+UPDATE road_runner.jobs SET boss_job_id = job_id;`,
+  },
+  {
+    version: 3,
+    name: 'a trace of having been lost',
+    // Set when a job is written off as lost; kept when its agent later reports the run.
+    sql: `
+ALTER TABLE road_runner.jobs ADD COLUMN was_lost_at timestamptz;
+UPDATE road_runner.jobs SET was_lost_at = ended_at WHERE state = 'lost';`,
+  },
 ];
 
 /** The newest schema version this road_runner knows. */

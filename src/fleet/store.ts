@@ -92,7 +92,8 @@ export async function markLostHosts(pool: Pool): Promise<string[]> {
       RETURNING host_id`);
     const ids = lost.rows.map((r) => r.host_id as string);
     if (ids.length > 0) {
-      const jobs = await client.query(`UPDATE road_runner.jobs SET state = 'lost', detail = $2, ended_at = now()
+      // was_lost_at stays when the job is reported later: the trace that its host was lost during it.
+      const jobs = await client.query(`UPDATE road_runner.jobs SET state = 'lost', detail = $2, ended_at = now(), was_lost_at = now()
         WHERE host_id = ANY($1) AND state = 'running' RETURNING unit`, [ids, LOST_DETAIL]);
       const units = jobs.rows.map((r) => r.unit as string);
       await client.query(`UPDATE road_runner.units SET state = 'blocked', blocked_reason = $2, updated_at = now() WHERE serial = ANY($1)`,
@@ -120,15 +121,26 @@ export async function listUnits(pool: Pool): Promise<{ serial: string; host_id: 
   return r.rows;
 }
 
-/** Records a submitted job (state queued). */
-export async function insertJob(pool: Pool, j: { jobId: string; unit: string; queue: string; flow: string; margin: string; by: string }): Promise<void> {
-  await pool.query(`INSERT INTO road_runner.jobs (job_id, unit, queue, flow, margin, state, submitted_at, submitted_by)
-    VALUES ($1, $2, $3, $4, $5, 'queued', now(), $6)`, [j.jobId, j.unit, j.queue, j.flow, j.margin, j.by]);
+/** How a job is split: chunks of `size` sub-runs, `total` of them, each pg-boss job expiring after `expireS`. */
+export interface ChunkPlan {
+  size: number;
+  total: number;
+  expireS: number;
 }
 
-/** Claims a queued job for this host (queued → running, unit busy); false when the job is no longer queued. */
-export async function claimJob(pool: Pool, jobId: string, hostId: string): Promise<boolean> {
-  const r = await pool.query(`UPDATE road_runner.jobs SET state = 'running', host_id = $2, started_at = now() WHERE job_id = $1 AND state = 'queued' RETURNING unit`, [jobId, hostId]);
+/** Records a submitted job (state queued); its first pg-boss job has the job's own id. */
+export async function insertJob(pool: Pool, j: { jobId: string; unit: string; queue: string; flow: string; margin: string; by: string; chunks: ChunkPlan }): Promise<void> {
+  await pool.query(`INSERT INTO road_runner.jobs (job_id, unit, queue, flow, margin, state, submitted_at, submitted_by, boss_job_id, chunk_size, chunks_total, chunk_expire_s)
+    VALUES ($1, $2, $3, $4, $5, 'queued', now(), $6, $1, $7, $8, $9)`, [j.jobId, j.unit, j.queue, j.flow, j.margin, j.by, j.chunks.size, j.chunks.total, j.chunks.expireS]);
+}
+
+/**
+ * Claims a queued job for this host (queued → running, unit busy) through its current pg-boss
+ * job (a chunk); false when the job is no longer queued or that pg-boss job is not its current one.
+ */
+export async function claimJob(pool: Pool, jobId: string, bossJobId: string, hostId: string): Promise<boolean> {
+  const r = await pool.query(`UPDATE road_runner.jobs SET state = 'running', host_id = $2, started_at = COALESCE(started_at, now())
+    WHERE job_id = $1 AND state = 'queued' AND COALESCE(boss_job_id, job_id) = $3 RETURNING unit`, [jobId, hostId, bossJobId]);
   if (!r.rowCount) return false;
   await pool.query(`UPDATE road_runner.units SET state = 'busy', updated_at = now() WHERE serial = $1`, [r.rows[0].unit]);
   return true;
@@ -143,9 +155,9 @@ export async function setJobRun(pool: Pool, jobId: string, runId: string): Promi
  * Ends a job with its outcome and frees its unit. A job already written off as `lost` keeps
  * its unit blocked unless `unblock` (the agent came back and its rails are known at nominal).
  */
-export async function finishJob(pool: Pool, jobId: string, f: { state: JobState; detail: string | null; exitCode: number | null; runId: string | null; unblock?: boolean }): Promise<void> {
-  const r = await pool.query(`UPDATE road_runner.jobs SET state = $2, detail = $3, exit_code = $4, run_id = COALESCE($5, run_id), ended_at = now()
-    WHERE job_id = $1 RETURNING unit`, [jobId, f.state, f.detail, f.exitCode, f.runId]);
+export async function finishJob(pool: Pool, jobId: string, f: { state: JobState; detail: string | null; exitCode: number | null; runId: string | null; unblock?: boolean; chunksDone?: number }): Promise<void> {
+  const r = await pool.query(`UPDATE road_runner.jobs SET state = $2, detail = $3, exit_code = $4, run_id = COALESCE($5, run_id), ended_at = now(),
+    chunks_done = COALESCE($6, chunks_done) WHERE job_id = $1 RETURNING unit`, [jobId, f.state, f.detail, f.exitCode, f.runId, f.chunksDone ?? null]);
   const unit = r.rows[0]?.unit as string | undefined;
   if (unit === undefined) return;
   await pool.query(`UPDATE road_runner.units SET state = 'idle', blocked_reason = NULL, updated_at = now()
@@ -153,8 +165,8 @@ export async function finishJob(pool: Pool, jobId: string, f: { state: JobState;
 }
 
 /** The jobs of a host left `running` or `lost` (its agent died): what a restarting agent settles. */
-export async function unsettledJobs(pool: Pool, hostId: string): Promise<{ job_id: string; unit: string; queue: string; run_id: string | null; state: JobState }[]> {
-  const r = await pool.query(`SELECT job_id, unit, queue, run_id, state FROM road_runner.jobs WHERE host_id = $1 AND state IN ('running', 'lost') ORDER BY started_at`, [hostId]);
+export async function unsettledJobs(pool: Pool, hostId: string): Promise<{ job_id: string; boss_job_id: string; unit: string; queue: string; run_id: string | null; state: JobState; chunk_index: number; chunks_total: number }[]> {
+  const r = await pool.query(`SELECT job_id, COALESCE(boss_job_id, job_id) AS boss_job_id, unit, queue, run_id, state, chunk_index, chunks_total FROM road_runner.jobs WHERE host_id = $1 AND state IN ('running', 'lost') ORDER BY started_at`, [hostId]);
   return r.rows;
 }
 
@@ -168,4 +180,46 @@ export async function jobState(pool: Pool, jobId: string): Promise<JobState | nu
 export async function unitState(pool: Pool, serial: string): Promise<UnitState | null> {
   const r = await pool.query('SELECT state FROM road_runner.units WHERE serial = $1', [serial]);
   return (r.rows[0]?.state as UnitState | undefined) ?? null;
+}
+
+/** What the end of one chunk did to its job's chain. */
+export type ChainStep =
+  | { kind: 'queued'; bossJobId: string }
+  | { kind: 'cancelled' }
+  | { kind: 'stopped'; state: JobState };
+
+/**
+ * A chunk ended with sub-runs left: in one transaction, the next chunk is sent as a new pg-boss
+ * job on the same queue (before other jobs of the unit: priority 1) and the job row goes back to
+ * `queued` with the chunk counted, the unit idle. Not when the job was cancelled meanwhile (it
+ * ends `cancelled`) or is no longer `running` (lost: the chain stops, nothing is sent).
+ */
+export async function continueChain(pool: Pool, send: (db: { executeSql: (text: string, values: unknown[]) => Promise<{ rows: unknown[] }> }) => Promise<string | null>,
+  job: { jobId: string; runId: string; chunksDone: number; detail: string }): Promise<ChainStep> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const r = await client.query('SELECT state, cancel_requested, unit FROM road_runner.jobs WHERE job_id = $1 FOR UPDATE', [job.jobId]);
+    const row = r.rows[0] as { state: JobState; cancel_requested: boolean; unit: string } | undefined;
+    if (!row || row.state !== 'running') {
+      await client.query('ROLLBACK');
+      return { kind: 'stopped', state: row?.state ?? 'error' };
+    }
+    if (row.cancel_requested) {
+      await client.query('ROLLBACK');
+      return { kind: 'cancelled' };
+    }
+    const bossJobId = await send({ executeSql: (text, values) => client.query(text, values) });
+    if (bossJobId === null) throw new Error('pg-boss did not accept the next chunk');
+    await client.query(`UPDATE road_runner.jobs SET state = 'queued', boss_job_id = $2, run_id = $3, chunks_done = $4, chunk_index = $4, detail = $5 WHERE job_id = $1`,
+      [job.jobId, bossJobId, job.runId, job.chunksDone, job.detail]);
+    await client.query(`UPDATE road_runner.units SET state = 'idle', updated_at = now() WHERE serial = $1 AND state = 'busy'`, [row.unit]);
+    await client.query('COMMIT');
+    return { kind: 'queued', bossJobId };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

@@ -3,9 +3,10 @@
 // local records row for row. Also: a job beyond a host's policy is refused (exit 3) with the
 // rails untouched, a job whose §12 bundle was tampered with is refused (exit 2) with the rails
 // untouched, fleet status/results/export, and a connection error that hides the password.
-import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import {
   cli, freshDatabase, initWorkspaces, localStepEnds, query, removeWorkspace, skipWithoutDatabase, startAgent, waitFor, writeFlow, writeMargin,
   type FleetWorkspace, type Running,
@@ -17,6 +18,26 @@ import { openPool, startBoss } from '../../src/fleet/db.js';
 import { submitJobs } from '../../src/fleet/fleetOps.js';
 
 const UNITS = ['SN100', 'SN101', 'SN102', 'SN103'];
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const SCREENSHOT = fileURLToPath(new URL('../../docs/images/fleet-report.png', import.meta.url));
+
+test.runIf(process.env.REQUIRE_SYSTEM_TOOLS === '1')('chromium is installed where system tools are required', () => {
+  expect(hasChromium, `REQUIRE_SYSTEM_TOOLS=1 but ${CHROMIUM} is absent`).toBe(true);
+});
+
+// Each unit's diagnostic fails below its own Vmin (mV at 2000 MHz; 30 mV more at 2400 MHz), so
+// the units' boundaries spread and the fleet report has a distribution to draw.
+const VMIN: Record<string, number> = { SN100: 860, SN101: 880, SN102: 845, SN103: 905 };
+const VCORE = [850, 875, 900, 925, 950];
+const VMIN_DIAG = `#!/bin/sh
+case "$RR_UNIT" in ${Object.entries(VMIN).map(([u, t]) => `${u}) t=${t};;`).join(' ')} *) t=1000;; esac
+[ "$RR_MARGIN_FREQ_MHZ" = 2400 ] && t=$((t + 30))
+if [ "$RR_MARGIN_VCORE_MV" -lt "$t" ]; then echo "MISCOMPARE below $t"; exit 1; fi
+echo "ok at $RR_MARGIN_VCORE_MV"
+`;
+// The lowest value of the grid at or above a unit's Vmin: its boundary in that column.
+const expectedVmin = (unit: string, freq: number) => VCORE.find((v) => v >= VMIN[unit]! + (freq === 2400 ? 30 : 0))!;
 
 describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
   let db: { url: string; drop: () => Promise<void> };
@@ -32,11 +53,19 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect(init.code, init.stderr).toBe(0);
     [desk] = made;
     hosts.push(...made.slice(1));
-    hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`)));
+    // A lost limit well above the harness's 4 s (as in test/serve/fleetPage.test.ts): on a busy
+    // machine a starved agent must not be written off while its job runs (nothing here tests loss).
+    hosts.forEach((h, i) => agents.push(startAgent(h, db.url, UNITS[i]!, `host-${i}`, ['--lost-after-ms', '20000'])));
     await waitFor('four hosts online', async () => (await query(db.url, "SELECT count(*)::int AS n FROM road_runner.hosts WHERE state = 'online'"))[0]!.n === 4,
       20_000, () => agents.map((a) => a.output()).join('\n'));
     writeFlow(desk, 'quick', 'steps:\n  - {id: smoke, adapter: cpu-smoke, params: {iterations: 100}}\n');
     writeMargin(desk, 'two', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {values: [850, 950]}\n    freq_mhz: {values: [2000, 2400]}\n');
+    for (const w of made) {
+      writeFileSync(path.join(w.root, 'adapters/vmin.yaml'), 'name: vmin\nexecutable: vmin\ntimeout_s: 30\n');
+      writeFileSync(path.join(w.root, 'diags/vmin'), VMIN_DIAG, { mode: 0o755 });
+    }
+    writeFlow(desk, 'vmin', 'steps:\n  - {id: vmin, adapter: vmin}\n');
+    writeMargin(desk, 'vmin-grid', `global_seed: 3\ntargets:\n  default:\n    vcore_mv: {values: [${VCORE.join(', ')}]}\n    freq_mhz: {values: [2000, 2400]}\n`);
     writeMargin(desk, 'too-high', 'global_seed: 3\ntargets:\n  default:\n    vcore_mv: {fixed: 1080}\n    freq_mhz: {fixed: 2000}\n');
   }, 60_000);
 
@@ -110,6 +139,72 @@ describe.skipIf(skipWithoutDatabase())('fleet: four agents', () => {
     expect(blines[0]).toBe('unit,run_id,host_id,rail,direction,column_key,raw,confirmed,guard_banded,axis_freq_mhz');
     expect(blines.length).toBe(1 + 8); // 4 units × 2 frequency columns
   }, 90_000);
+
+  it.skipIf(!hasChromium)('fleet report of the four units draws the Vmin distribution per frequency (screenshot in headless Chromium)', async () => {
+    const sub = await cli(['fleet', 'submit', '--root', desk.root, '--flow', 'vmin', '--margin', 'vmin-grid', '--units', UNITS.join(','), '--json'], env);
+    expect(sub.code, sub.stderr).toBe(0);
+    const ids = (JSON.parse(sub.stdout).jobs as { job_id: string }[]).map((j) => j.job_id);
+    const jobs = await waitFor('four Vmin jobs ended', async () => {
+      const rows = await query(db.url, 'SELECT unit, state FROM road_runner.jobs WHERE job_id = ANY($1) ORDER BY unit', [ids]);
+      return rows.every((r) => !['queued', 'running'].includes(r.state)) ? rows : null;
+    }, 60_000, () => agents.map((a) => a.output()).join('\n'));
+    expect(jobs.map((j) => j.state)).toEqual(['failed', 'failed', 'failed', 'failed']); // each failed below its Vmin
+    const out = path.join(desk.root, 'vmin-report');
+    const rep = await cli(['fleet', 'report', '--flow', 'vmin', '--margin', 'vmin-grid', '--out', out], env);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stdout).toContain('4 unit(s), 2 column(s)');
+
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+      const offsite: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) offsite.push(r.url());
+      });
+      await page.goto(pathToFileURL(path.join(out, 'fleet-report.html')).href);
+      const svg = page.locator('svg[aria-label="boundary distribution per column"]');
+      await svg.waitFor();
+      // One box and a median per frequency, a dot per unit in each, each dot at its unit's Vmin.
+      expect(await svg.locator('rect.box').count()).toBe(2);
+      expect(await svg.locator('line.median').count()).toBe(2);
+      expect(await svg.locator('circle').count()).toBe(8);
+      const labels = await svg.locator('text').allTextContents();
+      expect(labels).toEqual(expect.arrayContaining(['freq_mhz=2000 (n=4)', 'freq_mhz=2400 (n=4)']));
+      const titles = (await svg.locator('circle title').allTextContents()).sort();
+      expect(titles).toEqual(UNITS.flatMap((u) => [2000, 2400].map((f) => `${u}: ${expectedVmin(u, f)}`)).sort());
+      const box = await svg.boundingBox();
+      expect(box!.width).toBeGreaterThan(300);
+      expect(box!.height).toBeGreaterThan(60);
+      // Drawn, not blank: the SVG's own pixels, read back through a canvas in the same browser.
+      const png = await svg.screenshot();
+      const inked = await page.evaluate(async (src) => {
+        const img = new Image();
+        img.src = src;
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = img.width;
+        c.height = img.height;
+        const g = c.getContext('2d')!;
+        g.drawImage(img, 0, 0);
+        const px = g.getImageData(0, 0, c.width, c.height).data;
+        let dark = 0;
+        let blue = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          if (px[i]! < 128 && px[i + 1]! < 128 && px[i + 2]! < 128) dark++;
+          if (px[i + 2]! > 200 && px[i]! < 220 && px[i]! + 20 < px[i + 2]!) blue++; // the boxes' fill
+        }
+        return { dark, blue, total: px.length / 4 };
+      }, `data:image/png;base64,${png.toString('base64')}`);
+      expect(inked.dark).toBeGreaterThan(200); // dots, medians, labels
+      expect(inked.blue).toBeGreaterThan(200); // two boxes
+      expect(offsite).toEqual([]);
+      mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 120_000);
 
   it('refuses a job beyond the host\'s policy with exit 3, rails untouched', async () => {
     // The desk's own policy allows 1080 mV; the hosts' xeon profile stops at 1050.

@@ -18,6 +18,7 @@ interface FleetArgs {
   json?: boolean;
   format?: string;
   what?: string;
+  chunk?: number;
 }
 
 /** `road_runner fleet ACTION`: the lab's view of its hosts, units and jobs (docs/fleet.md). */
@@ -84,12 +85,16 @@ async function submit(ctx: CommandContext, a: FleetArgs, args: Record<string, un
     workspace: inputs.workspace, flow: inputs.flow, margin: inputs.margin, host: buildHostFacts({ lscpu: '', uname: '' }), profile: 'none',
     runId: newRunId(now, randomHex6), createdAt: now.toISOString(), randomSeed: () => randomInt(0, 2 ** 32),
   });
+  // Bounded in duration: chunks of sub-runs that resume one run, each pg-boss job expiring after its chunk's bound.
+  const { planChunks } = await import('../../fleet/chunks.js');
+  const chunks = planChunks(plan, a.chunk);
   const bundle = await packJobBundle({ root: ctx.root, plan, workspace: inputs.workspace, envPath: ctx.env.PATH ?? '', now });
   const { submitJobs } = await import('../../fleet/fleetOps.js');
   return withFleetDb(ctx, args, async (db) => {
-    const sent = await submitJobs(db.pool, await db.boss(), { units, flow: inputs.flow.data.name, margin: inputs.margin.data.name, bundle, by: userInfo().username });
-    if (a.json) ctx.out(JSON.stringify({ jobs: sent }, null, 2));
-    else for (const j of sent) ctx.out(`submitted job ${j.job_id} for unit ${j.unit}`);
+    const sent = await submitJobs(db.pool, await db.boss(), { units, flow: inputs.flow.data.name, margin: inputs.margin.data.name, bundle, by: userInfo().username, chunks });
+    const split = chunks.total > 1 ? ` in ${chunks.total} chunks of ${chunks.size} sub-run(s)` : '';
+    if (a.json) ctx.out(JSON.stringify({ jobs: sent, chunks: { size: chunks.size, total: chunks.total, expire_s: chunks.expireS } }, null, 2));
+    else for (const j of sent) ctx.out(`submitted job ${j.job_id} for unit ${j.unit}${split} (each chunk bounded to ${Math.ceil(chunks.expireS / 60)} min)`);
     return 0;
   });
 }
@@ -107,7 +112,11 @@ async function status(ctx: CommandContext, a: FleetArgs, args: Record<string, un
     ctx.out(`units (${s.units.length}):`);
     for (const u of s.units) ctx.out(`  ${u.serial.padEnd(20)} ${u.state.padEnd(8)} on ${u.host_id ?? '-'}${u.blocked_reason ? `  (${u.blocked_reason})` : ''}`);
     ctx.out(`jobs (${s.jobs.length}):`);
-    for (const j of s.jobs) ctx.out(`  ${j.job_id}  ${j.unit.padEnd(12)} ${j.state.padEnd(11)} ${j.flow} × ${j.margin}${j.run_id ? `  run ${j.run_id}` : ''}${j.detail ? `  — ${j.detail}` : ''}`);
+    for (const j of s.jobs) {
+      const chunks = j.chunks_total > 1 ? `  chunk ${Math.min(j.chunk_index + 1, j.chunks_total)}/${j.chunks_total} (${j.chunks_done} done)` : '';
+      const lost = j.was_lost_at && j.state !== 'lost' ? `  [was lost at ${j.was_lost_at}]` : '';
+      ctx.out(`  ${j.job_id}  ${j.unit.padEnd(12)} ${j.state.padEnd(11)} ${j.flow} × ${j.margin}${chunks}${j.run_id ? `  run ${j.run_id}` : ''}${lost}${j.detail ? `  — ${j.detail}` : ''}`);
+    }
     return 0;
   });
 }
@@ -118,8 +127,9 @@ async function cancel(ctx: CommandContext, a: FleetArgs, args: Record<string, un
   return withFleetDb(ctx, args, async (db) => {
     const r = await cancelJobs(db.pool, await db.boss(), a.target !== undefined ? { jobId: a.target } : { unit: a.unit! });
     for (const id of r.cancelled) ctx.out(`cancelled job ${id}`);
+    for (const id of r.chainStops) ctx.out(`job ${id} is running a chunk: its chain stops when that chunk ends (the job is then cancelled, its run stays interrupted); stop its agent (SIGTERM) to interrupt it now`);
     for (const id of r.running) ctx.out(`job ${id} is running: stop its agent (SIGTERM) to interrupt it; rails go back to nominal and the job is reported interrupted`);
-    if (r.cancelled.length === 0 && r.running.length === 0) ctx.out('no queued job to cancel');
+    if (r.cancelled.length === 0 && r.running.length === 0 && r.chainStops.length === 0) ctx.out('no queued job to cancel');
     return 0;
   });
 }
@@ -145,7 +155,9 @@ async function results(ctx: CommandContext, a: FleetArgs, args: Record<string, u
     if (rows.length === 0) ctx.out('no results uploaded yet');
     for (const r of rows) {
       const c = r.counts ?? {};
-      ctx.out(`${r.run_id}  ${r.unit.padEnd(12)} ${r.host_id.padEnd(16)} ${r.status.padEnd(11)} ${r.flow ?? '?'} × ${r.margin ?? '?'}  ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${r.steps_uploaded} steps uploaded`);
+      const chunks = (r.chunks_total ?? 1) > 1 ? `, ${r.chunks_done}/${r.chunks_total} chunks` : '';
+      const lost = r.was_lost_at ? `  [its host was lost at ${r.was_lost_at}; job ${r.job_state}]` : '';
+      ctx.out(`${r.run_id}  ${r.unit.padEnd(12)} ${r.host_id.padEnd(16)} ${r.status.padEnd(11)} ${r.flow ?? '?'} × ${r.margin ?? '?'}  ${c.passed ?? 0} passed, ${c.failed ?? 0} failed, ${r.steps_uploaded} steps uploaded${chunks}${lost}`);
     }
     return 0;
   });
