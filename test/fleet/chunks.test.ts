@@ -80,7 +80,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const [a, b] = await Promise.all([chunked, whole].map((j) => waitFor('the job ended', async () => {
       const r = await jobRow(j.jobId);
       return ended(r.state) ? r : null;
-    }, 45_000, () => agents.map((x) => x.output()).join('\n'))));
+    }, 150_000, () => agents.map((x) => x.output()).join('\n'))));
     expect(a!.state, labAgent.output()).toBe('passed');
     expect(b!.state).toBe('passed');
     expect([a!.chunks_total, a!.chunks_done, a!.chunk_size]).toEqual([3, 3, 2]);
@@ -128,7 +128,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const results = await cli(['fleet', 'results'], env);
     expect(results.stdout).toContain(`${a!.run_id}`);
     expect(results.stdout).toMatch(/3\/3 chunks/);
-  }, 90_000);
+  }, 180_000);
 
   it('cancel stops the chain after the running chunk; the run stays interrupted and resumable', async () => {
     const { jobId } = await submit('slow', 'three', 'SN301', ['--chunk', '1']);
@@ -139,7 +139,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const row = await waitFor('the job cancelled', async () => {
       const r = await jobRow(jobId);
       return ended(r.state) ? r : null;
-    }, 30_000);
+    }, 60_000);
     expect(row.state).toBe('cancelled');
     expect([row.chunks_done, row.chunks_total]).toEqual([1, 3]);
     expect(row.detail).toContain('cancelled after chunk 1 of 3');
@@ -156,14 +156,14 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = JSON.parse(readFileSync(path.join(ref.root, 'runs', row.run_id, 'summary.json'), 'utf8'));
     expect([after.status, after.subruns.map((s: { status: string }) => s.status)]).toEqual(['passed', ['passed', 'passed', 'passed']]);
-  }, 90_000);
+  }, 180_000);
 
   it('a kill -9 mid-chunk leaves the chain stopped (lost); the restarted agent reports it crashed, keeps the lost trace, runs nothing more', async () => {
     const { jobId } = await submit('slow', 'three', 'SN300', ['--chunk', '1']);
     const second = await waitFor('the second chunk running', async () => {
       const r = await jobRow(jobId);
       return r.state === 'running' && r.chunk_index === 1 ? r : null;
-    }, 30_000, labAgent.output);
+    }, 60_000, labAgent.output);
     const runId = second.run_id as string;
     // Mid-chunk: the second sub-run's step has started (its rails are margined).
     const log = path.join(lab.root, 'runs', runId, 'subruns', `${runId}-s01`, 'steps.ldjson');
@@ -173,7 +173,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const lost = await waitFor('the job lost', async () => {
       const r = await jobRow(jobId);
       return r.state === 'lost' ? r : null;
-    }, 30_000);
+    }, 60_000);
     expect([lost.chunks_done, lost.chunk_index]).toEqual([1, 1]);
     expect(lost.was_lost_at).toBeTruthy();
     await new Promise((r) => setTimeout(r, 1500));
@@ -187,7 +187,7 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const settled = await waitFor('the job reported', async () => {
       const r = await jobRow(jobId);
       return r.state === 'crashed' ? r : null;
-    }, 30_000, labAgent.output);
+    }, 60_000, labAgent.output);
     expect(settled.was_lost_at).toBe(lost.was_lost_at); // the trace of having been lost stays
     expect(settled.detail).toContain('chunk 2 of 3: the chain stops here');
     await waitFor('the unit idle', async () => (await query(db.url, "SELECT state FROM road_runner.units WHERE serial = 'SN300'"))[0]!.state === 'idle');
@@ -207,5 +207,5 @@ describe.skipIf(skipWithoutDatabase())('fleet: jobs in chunks that resume one ru
     const rep = await cli(['fleet', 'report', '--out', path.join(desk.root, 'rep')], env);
     expect(rep.code, rep.stderr).toBe(0);
     expect(readFileSync(path.join(desk.root, 'rep', 'fleet-report.md'), 'utf8')).toMatch(new RegExp(`job ${jobId} crashed, was lost at `));
-  }, 90_000);
+  }, 180_000);
 });
