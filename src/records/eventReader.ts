@@ -4,7 +4,7 @@
 // no newline (a crash tore it): it is parsed here, kept if whole, otherwise skipped and
 // reported. A bad line anywhere else is corruption and an error.
 
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, createReadStream, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ExitCode, RrError } from '../errors.js';
 import { checkStreamable } from './inputFile.js';
 
@@ -125,9 +125,9 @@ export type PresentEventLog =
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /**
- * Reads the event log at `path` whole when it is a regular file of at most `maxBytes`, in five
- * system calls (lstat, open, fstat, read, close) and no more. `absent` when nothing is there, or
- * a symlink, a folder, a FIFO or a device (what a listing of regular files leaves out; the lstat
+ * Reads the event log at `path` whole when it is a regular file of at most `maxBytes`, in four
+ * system calls (lstat, open, read, close) and no more. `absent` when nothing is there, or a
+ * symlink, a folder, a FIFO or a device (what a listing of regular files leaves out; the lstat
  * comes first so that no device is ever opened, and O_NOFOLLOW and O_NONBLOCK keep a path
  * swapped since from being followed or blocking); `large` for a bigger file, which the caller
  * streams with readEvents. Otherwise the events as readEventsWhole gives them (a torn final line
@@ -139,33 +139,36 @@ export function readEventLogIfPresent(path: string, maxBytes: number, options: R
     link = lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return { kind: 'absent' };
-    throw new RrError(`event log cannot be read: ${path} (${(err as Error).message})`, ExitCode.usage, 'check the permissions of the run folder');
+    throw unreadableLog(path, err);
   }
   if (link === undefined || !link.isFile()) return { kind: 'absent' };
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENXIO') return { kind: 'absent' };
-    throw new RrError(`event log cannot be read: ${path} (${(err as Error).message})`, ExitCode.usage, 'check the permissions of the run folder');
-  }
+  if (link.size > maxBytes) return { kind: 'large', size: link.size };
+  const size = link.size;
   let length = 0;
   try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) return { kind: 'absent' };
-    if (st.size > maxBytes) return { kind: 'large', size: st.size };
-    if (scratch.length < st.size) scratch = Buffer.allocUnsafe(st.size);
-    // As readFileSync: the bytes the file held when it was opened (a log still being written may grow after).
-    while (length < st.size) {
-      const n = readSync(fd, scratch, length, st.size - length, length);
-      if (n === 0) break;
-      length += n;
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+      // As readFileSync: the bytes the file held when looked at (a log still being written may grow after).
+      while (length < size) {
+        const n = readSync(fd, scratch, length, size - length, length);
+        if (n === 0) break;
+        length += n;
+      }
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
+  } catch (err) {
+    // Gone since the lstat (a sub-run folder removed under us): as if it had not been there.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw unreadableLog(path, err);
   }
   return { kind: 'read', ...parseWholeLog(path, scratch.subarray(0, length), options) };
+}
+
+function unreadableLog(path: string, err: unknown): RrError {
+  return new RrError(`event log cannot be read: ${path} (${(err as Error).message})`, ExitCode.usage,
+    'check the permissions of the run folder; an event log is a regular file');
 }
 
 type FinalLine = { kind: 'none' } | { kind: 'event'; event: Record<string, unknown> } | { kind: 'torn'; text: string };

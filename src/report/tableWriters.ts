@@ -7,18 +7,17 @@ import type { Options as CsvOptions } from 'csv-stringify';
 import type { ExportRow, ExportValue } from './exportRows.js';
 import { TextSink } from './textSink.js';
 
-/** Rows handed to csv-stringify per call. */
-const CSV_BATCH_ROWS = 512;
-
 /** Writes rows as CSV (RFC 4180 quoting by csv-stringify) with a header line; does not end `out`. */
 export async function writeCsv(rows: AsyncIterable<ExportRow>, columns: string[], out: Writable): Promise<void> {
   await writeCsvBatches(oneByOne(rows), columns, out);
 }
 
 /**
- * writeCsv over batches of rows (as streamExportRows yields them). csv-stringify's synchronous
- * form turns a few hundred rows into text in one call (its stream form costs a stream step per
- * row); the header comes with the first call, even when there is no row.
+ * writeCsv over batches of rows (as streamExportRows yields them). A row whose cells need no
+ * quoting and no neutralising (numbers, booleans, empty cells, text without `,` `"` CR or LF
+ * that does not start like a formula: nearly every row) is written as csv-stringify writes it,
+ * its cells joined with commas; any other row goes through csv-stringify's synchronous form
+ * (its stream form costs a stream step per row). The header comes first, even with no row.
  */
 export async function writeCsvBatches(batches: AsyncIterable<ExportRow[]>, columns: string[], out: Writable): Promise<void> {
   const { stringify } = await import('csv-stringify/sync');
@@ -28,26 +27,38 @@ export async function writeCsvBatches(batches: AsyncIterable<ExportRow[]>, colum
     cast: { boolean: (value: boolean) => String(value), string: neutraliseFormula },
     record_delimiter: 'unix',
   });
+  const rowOptions = options(false);
   const sink = new TextSink(out);
-  let header = true;
-  let pending: ExportValue[][] = [];
-  const emit = async () => {
-    // Rows are arrays in column order: no key lookups, and a column name with a dot is never read as a path.
-    await sink.write(stringify(pending, options(header)));
-    header = false;
-    pending = [];
-  };
   try {
+    // Rows are arrays in column order: no key lookups, and a column name with a dot is never read as a path.
+    await sink.write(stringify([], options(true)));
     for await (const batch of batches) {
-      for (const row of batch) pending.push(row.values);
-      if (pending.length >= CSV_BATCH_ROWS) await emit();
+      let text = '';
+      for (const row of batch) text += plainCsvLine(row.values, Math.min(row.values.length, columns.length)) ?? stringify([row.values], rowOptions);
+      await sink.write(text);
     }
-    if (pending.length > 0 || header) await emit();
   } catch (err) {
     sink.release();
     throw err;
   }
   await sink.close();
+}
+
+// Text csv-stringify writes as it is (with the cast above): no delimiter, quote or line break, no formula start.
+const PLAIN_TEXT = /^(?![=+\-@\t\r])[^,"\r\n]*$/;
+
+/** The CSV line of the first `width` cells of a row that needs no quoting (with its newline), or null when a cell does. */
+export function plainCsvLine(values: readonly ExportValue[], width: number): string | null {
+  let line = '';
+  for (let i = 0; i < width; i++) {
+    const v = values[i];
+    if (i > 0) line += ',';
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'number' || typeof v === 'boolean') line += String(v);
+    else if (PLAIN_TEXT.test(v)) line += v;
+    else return null;
+  }
+  return `${line}\n`;
 }
 
 /**
