@@ -4,7 +4,7 @@
 // no newline (a crash tore it): it is parsed here, kept if whole, otherwise skipped and
 // reported. A bad line anywhere else is corruption and an error.
 
-import { createReadStream, readFileSync } from 'node:fs';
+import { closeSync, constants, createReadStream, lstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { ExitCode, RrError } from '../errors.js';
 import { checkStreamable } from './inputFile.js';
 
@@ -96,17 +96,79 @@ function readWholeLog(path: string, options: ReadEventsOptions): { events: Recor
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RrError(`event log not found: ${path}`, ExitCode.usage, 'check the run and sub-run id');
     throw err;
   }
+  return parseWholeLog(path, data, options);
+}
+
+// The events of a whole log's bytes: complete lines strictly, then the final line without a newline.
+function parseWholeLog(path: string, data: Buffer, options: ReadEventsOptions): { events: Record<string, unknown>[]; error: RrError | null } {
   const cut = data.lastIndexOf(0x0a);
-  const events: Record<string, unknown>[] = [];
+  let events: Record<string, unknown>[] = [];
   if (cut !== -1) {
     const block = parseBlock(data.subarray(0, cut + 1));
-    events.push(...block.events);
+    events = block.events;
     if (block.bad) return { events, error: new CorruptEventLogError(path, block.bad.lineOffset, block.bad.detail) };
   }
-  const last = readFinalLine(Buffer.from(data.subarray(cut + 1)));
+  const last = readFinalLine(data.subarray(cut + 1));
   if (last.kind === 'event') events.push(last.event);
   if (last.kind === 'torn') options.onTornLine?.(last.text);
   return { events, error: null };
+}
+
+/** What readEventLogIfPresent found at a path. */
+export type PresentEventLog =
+  | { kind: 'absent' }
+  | { kind: 'large'; size: number }
+  | { kind: 'read'; events: Record<string, unknown>[]; error: RrError | null };
+
+// One scratch buffer for the many small logs of a run, grown to the largest: the bytes are
+// decoded to a string at once, so nothing keeps a reference to it.
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Reads the event log at `path` whole when it is a regular file of at most `maxBytes`, in four
+ * system calls (lstat, open, read, close) and no more. `absent` when nothing is there, or a
+ * symlink, a folder, a FIFO or a device (what a listing of regular files leaves out; the lstat
+ * comes first so that no device is ever opened, and O_NOFOLLOW and O_NONBLOCK keep a path
+ * swapped since from being followed or blocking); `large` for a bigger file, which the caller
+ * streams with readEvents. Otherwise the events as readEventsWhole gives them (a torn final line
+ * skipped and reported), and the error of a corrupt line after the events before it.
+ */
+export function readEventLogIfPresent(path: string, maxBytes: number, options: ReadEventsOptions = {}): PresentEventLog {
+  let link;
+  try {
+    link = lstatSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return { kind: 'absent' };
+    throw unreadableLog(path, err);
+  }
+  if (link === undefined || !link.isFile()) return { kind: 'absent' };
+  if (link.size > maxBytes) return { kind: 'large', size: link.size };
+  const size = link.size;
+  let length = 0;
+  try {
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY);
+    try {
+      if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+      // As readFileSync: the bytes the file held when looked at (a log still being written may grow after).
+      while (length < size) {
+        const n = readSync(fd, scratch, length, size - length, length);
+        if (n === 0) break;
+        length += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    // Gone since the lstat (a sub-run folder removed under us): as if it had not been there.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    throw unreadableLog(path, err);
+  }
+  return { kind: 'read', ...parseWholeLog(path, scratch.subarray(0, length), options) };
+}
+
+function unreadableLog(path: string, err: unknown): RrError {
+  return new RrError(`event log cannot be read: ${path} (${(err as Error).message})`, ExitCode.usage,
+    'check the permissions of the run folder; an event log is a regular file');
 }
 
 type FinalLine = { kind: 'none' } | { kind: 'event'; event: Record<string, unknown> } | { kind: 'torn'; text: string };
@@ -133,25 +195,38 @@ interface ParsedBlock {
 
 // Parses a block ending with a newline, line by line (`\r\n` too; empty lines are skipped).
 // A line that is not JSON, or not a JSON object, is bad: its 1-based line within the block.
+// Lines are cut out of the block's text by position (no array of every line).
 function parseBlock(block: Buffer): ParsedBlock {
-  const lines = block.toString('utf8').split('\n');
+  return parseLines(block.toString('utf8'));
+}
+
+function parseLines(text: string): ParsedBlock {
   const events: Record<string, unknown>[] = [];
-  for (let i = 0; i < lines.length - 1; i++) {
-    const raw = lines[i] as string;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line === '') continue;
+  let lineNo = 0;
+  let from = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1; from = nl + 1, nl = text.indexOf('\n', from)) {
+    lineNo += 1;
+    const to = nl > from && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    if (to === from) continue;
+    const line = text.slice(from, to);
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      return { events, lines: lines.length - 1, bad: { lineOffset: i + 1, detail: `${(err as Error).message}: ${preview(line)}` } };
+      return { events, lines: countLines(text), bad: { lineOffset: lineNo, detail: `${(err as Error).message}: ${preview(line)}` } };
     }
     if (!isPlainObject(value)) {
-      return { events, lines: lines.length - 1, bad: { lineOffset: i + 1, detail: `not a JSON object: ${preview(line)}` } };
+      return { events, lines: countLines(text), bad: { lineOffset: lineNo, detail: `not a JSON object: ${preview(line)}` } };
     }
     events.push(value);
   }
-  return { events, lines: lines.length - 1, bad: null };
+  return { events, lines: lineNo, bad: null };
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) n += 1;
+  return n;
 }
 
 function preview(line: string): string {

@@ -7,10 +7,10 @@
 // the current layout; a run-level steps.ldjson, or a sub-run folder directly in the run
 // folder, means the earlier one; a run with neither (planned, nothing recorded yet) is current.
 
-import { lstatSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { lstatSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { RECORD_DIRS, RECORD_FILES, isSubrunId } from './layout.js';
-import { readEvents, readEventsWhole, type ReadEventsOptions } from './eventReader.js';
+import { readEventLogIfPresent, readEvents, type ReadEventsOptions } from './eventReader.js';
 
 /** How a run folder is organised: `subruns` (SPEC §5.3) or `flat` (the earlier layout). */
 export type RunLayoutKind = 'subruns' | 'flat';
@@ -70,6 +70,9 @@ export interface ReadRunEventsOptions {
 /** Event logs up to this size are read in one synchronous call; larger ones are streamed. */
 export const SMALL_EVENT_LOG_BYTES = 1 << 20;
 
+/** Events of a large (streamed) log are handed on in batches of this many. */
+const STREAM_BATCH_EVENTS = 1024;
+
 /**
  * Streams every event of a run in order, across its event logs, in bounded memory. A sub-run's
  * log is small and read whole (one open/read/close instead of an asynchronous stream: with
@@ -77,24 +80,65 @@ export const SMALL_EVENT_LOG_BYTES = 1 << 20;
  * than SMALL_EVENT_LOG_BYTES (the earlier layout's single file, a very long sub-run) is streamed.
  */
 export async function* readRunEvents(layout: RunFolderLayout, options: ReadRunEventsOptions = {}): AsyncGenerator<Record<string, unknown>> {
-  for (const file of layout.eventLogs()) {
+  for await (const batch of readRunEventBatches(layout, options)) yield* batch;
+}
+
+/**
+ * readRunEvents a batch at a time: the events of one sub-run's log (or up to 1024 of a streamed
+ * one), in order, for readers that go through a whole run (export, report), where one
+ * asynchronous step per event cost more than the event. The logs are not listed and stat'ed
+ * first: each candidate (one per sub-run folder, from one listing of the folder) is opened
+ * directly, and what is not a regular file there is passed over, as eventLogs() passes it over.
+ * Events before a corrupt line come in a batch of their own before the error.
+ */
+export async function* readRunEventBatches(layout: RunFolderLayout, options: ReadRunEventsOptions = {}): AsyncGenerator<Record<string, unknown>[]> {
+  for (const file of candidateEventLogs(layout)) {
     const perFile: ReadEventsOptions = options.onTornLine ? { onTornLine: (text) => options.onTornLine!(file, text) } : {};
-    if (sizeOf(file) <= SMALL_EVENT_LOG_BYTES) yield* readEventsWhole(file, perFile);
-    else yield* readEvents(file, perFile);
+    const read = readEventLogIfPresent(file, SMALL_EVENT_LOG_BYTES, perFile);
+    if (read.kind === 'absent') continue;
+    if (read.kind === 'read') {
+      if (read.events.length > 0) yield read.events;
+      if (read.error) throw read.error;
+      continue;
+    }
+    let batch: Record<string, unknown>[] = [];
+    try {
+      for await (const e of readEvents(file, perFile)) {
+        batch.push(e);
+        if (batch.length >= STREAM_BATCH_EVENTS) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (err) {
+      if (batch.length > 0) yield batch;
+      throw err;
+    }
+    if (batch.length > 0) yield batch;
   }
 }
 
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return Number.POSITIVE_INFINITY; // let readEvents word the error
+// The candidates of each layout object, listed once: a reader's passes (export reads a run
+// twice) then see the same sub-runs, and a folder of 25,000 entries is listed once, not thrice.
+const candidatesOf = new WeakMap<RunFolderLayout, string[]>();
+
+// Where a run's event logs may be, in order (each still to be checked): one per sub-run folder, or the run-level file.
+function candidateEventLogs(layout: RunFolderLayout): string[] {
+  let files = candidatesOf.get(layout);
+  if (files === undefined) {
+    if (layout.kind === 'subruns') {
+      // Sub-run ids are checked names (no separator, no dots): plain concatenation joins them.
+      const base = join(layout.dir, RECORD_DIRS.subruns);
+      files = layout.listSubrunIds().map((id) => `${base}${sep}${id}${sep}${RECORD_FILES.steps}`);
+    } else files = [layout.eventLogOf('')];
+    candidatesOf.set(layout, files);
   }
+  return files;
 }
 
-/** Whether the run has any event log at all. */
+/** Whether the run has any event log at all (stops at the first one found). */
 export function hasEventLogs(layout: RunFolderLayout): boolean {
-  return layout.eventLogs().length > 0;
+  return candidateEventLogs(layout).some(isRegularFile);
 }
 
 // Ids of one run differ only in their index; a wider index (more sub-runs than the padding) sorts after.

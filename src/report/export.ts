@@ -4,6 +4,7 @@
 // passes over the run's event logs (and, for JUnit, one more over plan.json's sub-run lines),
 // so a run of 100,000 steps exports in bounded memory. Either run folder layout is read.
 
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { ExitCode, RrError, UsageError } from '../errors.js';
@@ -14,7 +15,7 @@ import { hasEventLogs, runFolderLayout, type RunFolderLayout } from '../records/
 import { readJsonSkimmed } from './jsonSkim.js';
 import { BASE_COLUMNS, TRAILING_COLUMNS, collectExportShape, streamExportRows, type ExportShape, type SubrunStatusOf } from './exportRows.js';
 import { resolveRunFolder } from './runFolder.js';
-import { writeCsv, writeJson } from './tableWriters.js';
+import { writeCsvBatches, writeJsonBatches } from './tableWriters.js';
 import { writeJunit, type JunitContext } from './junitWriter.js';
 
 /** The export formats. */
@@ -53,9 +54,9 @@ export async function exportRun(root: string, runId: string, format: ExportForma
     ? await collectExportShape(layout, { onTornLine: (file, text) => warnings.push(`${file}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })
     : describeMissingSteps(dir, head.executedSteps);
   const planHead = format === 'junit' ? await readPlanHead(dir, runId) : null;
-  const rows = logged ? streamExportRows(layout, runId, head.unit, shape.columns, { health: shape.health, statusOf: subrunStatusReader(layout, runId) }) : emptyRows();
-  if (format === 'csv') await writeCsv(rows, shape.columns, out);
-  else if (format === 'json') await writeJson(rows, shape.columns, out);
+  const rows = logged ? streamExportRows(layout, runId, head.unit, shape.columns, { health: shape.health, statusOf: subrunStatusReader(layout, runId, head.subrunStatus) }) : emptyRows();
+  if (format === 'csv') await writeCsvBatches(rows, shape.columns, out);
+  else if (format === 'json') await writeJsonBatches(rows, shape.columns, out);
   else await writeJunit(rows, shape, junitContext(layout, runId, head, planHead!, shape), out);
   return { rows: shape.rows, columns: shape.columns, warnings };
 }
@@ -65,6 +66,8 @@ interface RunHead {
   executedSteps: number;
   status: string;
   reason: string | null;
+  /** The status of each sub-run the run summary lists as ended (not `planned`). */
+  subrunStatus: Map<string, string>;
 }
 
 interface PlanHead {
@@ -108,11 +111,19 @@ async function readPlanHead(dir: string, runId: string): Promise<PlanHead> {
   return { flow: typeof flow === 'string' && flow !== '' ? flow : 'flow', plannedSteps };
 }
 
-// The unit, status and reason (and whether any step ran) from summary.json, without reading its sub-run list.
+/** A run summary up to this size is read whole, for its sub-run statuses; a larger one is skimmed. */
+const WHOLE_SUMMARY_BYTES = 64 * 1024 * 1024;
+
+// The unit, status and reason (and whether any step ran) from summary.json, and the status of
+// each sub-run it lists (SPEC §9: `subruns: [{id, status, …}]`). That list is read unless the
+// summary is huge (then it is skimmed, and each sub-run's status comes from its own summary).
 async function readRunHead(dir: string, runId: string): Promise<RunHead> {
+  const path = join(dir, RECORD_FILES.summary);
   let summary: unknown;
   try {
-    summary = await readJsonSkimmed(join(dir, RECORD_FILES.summary), `summary of run ${runId}`, ['subruns']);
+    summary = sizeOf(path) <= WHOLE_SUMMARY_BYTES
+      ? readJsonFile(path, `summary of run ${runId}`)
+      : await readJsonSkimmed(path, `summary of run ${runId}`, ['subruns']);
   } catch (err) {
     if (err instanceof RrError) {
       throw new RrError(err.message, ExitCode.usage,
@@ -120,21 +131,40 @@ async function readRunHead(dir: string, runId: string): Promise<RunHead> {
     }
     throw err;
   }
-  const s = summary as { unit?: unknown; counts?: Record<string, unknown>; status?: unknown; reason?: unknown } | null;
+  const s = summary as { unit?: unknown; counts?: Record<string, unknown>; status?: unknown; reason?: unknown; subruns?: unknown } | null;
   const executed = Object.entries(s?.counts ?? {}).reduce((n, [k, v]) => n + (k === 'skipped' ? 0 : Number(v) || 0), 0);
+  const subrunStatus = new Map<string, string>();
+  if (Array.isArray(s?.subruns)) {
+    for (const sub of s.subruns as { id?: unknown; status?: unknown }[]) {
+      if (typeof sub?.id === 'string' && typeof sub.status === 'string' && sub.status !== 'planned') subrunStatus.set(sub.id, sub.status);
+    }
+  }
   return {
     unit: typeof s?.unit === 'string' ? s.unit : '',
     executedSteps: executed,
     status: typeof s?.status === 'string' ? s.status : 'unknown',
     reason: typeof s?.reason === 'string' && s.reason !== '' ? s.reason : null,
+    subrunStatus,
   };
 }
 
-// The status of each sub-run from its own summary.json, read once per sub-run as the rows reach
-// it (rows come sub-run by sub-run, so only the last one is kept).
-function subrunStatusReader(layout: RunFolderLayout, runId: string): SubrunStatusOf {
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // missing: readJsonFile words the error
+  }
+}
+
+// The status of each sub-run: as the run summary lists it once the sub-run ended (the executor
+// and recover write it there from the sub-run's own summary), otherwise (a run still going, or
+// one that crashed before its summary was closed) from the sub-run's own summary.json, read once
+// per sub-run as the rows reach it (rows come sub-run by sub-run, so only the last one is kept).
+function subrunStatusReader(layout: RunFolderLayout, runId: string, listed: Map<string, string>): SubrunStatusOf {
   let last: { id: string; status: string | null } | null = null;
   return (id) => {
+    const known = listed.get(id);
+    if (known !== undefined) return known;
     if (last?.id === id) return last.status;
     let status: string | null = null;
     try {
@@ -157,6 +187,6 @@ function describeMissingSteps(dir: string, executedSteps: number): ExportShape {
   return { columns: [...BASE_COLUMNS, ...TRAILING_COLUMNS], rows: 0, byStatus: {}, durationMs: 0 };
 }
 
-async function* emptyRows(): AsyncGenerator<never> {
+async function* emptyRows(): AsyncGenerator<never[]> {
   // A run where no step ran (dry run, or aborted before the first step): header only.
 }

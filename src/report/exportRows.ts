@@ -4,7 +4,7 @@
 // earlier layout): the first learns the column set (and totals), the second yields rows.
 // Only the steps started but not yet ended are held in memory.
 
-import { readRunEvents, type ReadRunEventsOptions, type RunFolderLayout } from '../records/runFolderLayout.js';
+import { readRunEventBatches, type ReadRunEventsOptions, type RunFolderLayout } from '../records/runFolderLayout.js';
 
 /** The fixed leading columns of every export (SPEC §9), in order. */
 export const BASE_COLUMNS = [
@@ -68,7 +68,7 @@ export async function collectExportShape(layout: RunFolderLayout, options: PassO
   let rows = 0;
   let durationMs = 0;
   const health = new Map<string, SubrunHealthCell>();
-  for await (const e of readRunEvents(layout, options)) {
+  for await (const batch of readRunEventBatches(layout, options)) for (const e of batch) {
     if (e.event === 'health' && typeof e.subrun_id === 'string') {
       health.set(e.subrun_id, {
         ce: typeof e.ce_delta === 'number' ? e.ce_delta : null,
@@ -100,44 +100,63 @@ export async function collectExportShape(layout: RunFolderLayout, options: PassO
   };
 }
 
-/** Second pass: the rows in file order, each with every column (null where a step has no value). */
+/**
+ * Second pass: the rows in file order, each with every column (null where a step has no value),
+ * a batch at a time (the rows of one event log, or of a part of a streamed one).
+ */
 export async function* streamExportRows(layout: RunFolderLayout, runId: string, unit: string, columns: string[],
-  trailing: { health?: Map<string, SubrunHealthCell>; statusOf?: SubrunStatusOf } = {}): AsyncGenerator<ExportRow> {
+  trailing: { health?: Map<string, SubrunHealthCell>; statusOf?: SubrunStatusOf } = {}): AsyncGenerator<ExportRow[]> {
   const index = indexColumns(columns);
   const at = TRAILING_COLUMNS.map((c) => index.get(c));
   const open = new Map<string, { margins: unknown; params: unknown; seed: unknown; logName: string | null }>();
-  for await (const e of readRunEvents(layout)) {
-    const key = `${String(e.subrun_id)}#${String(e.index)}`;
-    if (e.event === 'step_start') {
-      open.set(key, { margins: e.margins, params: e.params, seed: e.seed, logName: safeLogName(e.log_name) });
-      continue;
+  // Log paths of the current sub-run: every step of it shares the folder part.
+  let pathsOf: { id: string; stdout: string; stderr: string } | null = null;
+  const logPath = (subrunId: string, stream: 'stdout' | 'stderr', logName: string): string => {
+    if (pathsOf?.id !== subrunId) {
+      const probe = '\u0000';
+      const stdout = layout.stepLogPath(subrunId, 'stdout', probe);
+      const stderr = layout.stepLogPath(subrunId, 'stderr', probe);
+      pathsOf = { id: subrunId, stdout: stdout.slice(0, -probe.length), stderr: stderr.slice(0, -probe.length) };
     }
-    if (e.event !== 'step_end') continue;
-    const start = open.get(key);
-    open.delete(key);
-    const subrunId = typeof e.subrun_id === 'string' ? e.subrun_id : null;
-    const logName = start?.logName ?? null;
-    const logPath = (stream: 'stdout' | 'stderr') => (subrunId !== null && logName !== null ? layout.stepLogPath(subrunId, stream, logName) : null);
-    const values: ExportValue[] = [
-      typeof e.run_id === 'string' ? e.run_id : runId, asValue(e.subrun_id), unit, asValue(e.index), asValue(e.step_id),
-      asValue(e.adapter), asValue(e.status), asValue(e.exit_code), asValue(e.duration_ms), asValue(e.started_at), asValue(e.ended_at),
-      asValue(start?.seed), asValue(e.error), logPath('stdout'), logPath('stderr'),
-    ];
-    values.length = columns.length;
-    values.fill(null, BASE_COLUMNS.length);
-    copyPrefixed(values, index, 'margin_', start?.margins);
-    copyPrefixed(values, index, 'param_', start?.params);
-    copyPrefixed(values, index, 'metric_', e.metrics);
-    // Older runs have no `marginal` on step_end: false, as for any step that did not pass marginally.
-    const marginal = e.status === 'passed' && e.marginal === true;
-    const h = subrunId === null ? undefined : trailing.health?.get(subrunId);
-    const status = subrunId === null ? null : trailing.statusOf?.(subrunId) ?? null;
-    const cells: ExportValue[] = [status, h?.ce ?? null, h?.ue ?? null, marginal];
-    cells.forEach((v, i) => {
-      if (at[i] !== undefined) values[at[i]!] = v;
-    });
-    const marginalReason = marginal ? (typeof e.marginal_reason === 'string' ? e.marginal_reason : 'marginal') : null;
-    yield { values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName, marginalReason };
+    return (stream === 'stdout' ? pathsOf.stdout : pathsOf.stderr) + logName;
+  };
+  for await (const batch of readRunEventBatches(layout)) {
+    const rows: ExportRow[] = [];
+    for (const e of batch) {
+      const key = `${String(e.subrun_id)}#${String(e.index)}`;
+      if (e.event === 'step_start') {
+        open.set(key, { margins: e.margins, params: e.params, seed: e.seed, logName: safeLogName(e.log_name) });
+        continue;
+      }
+      if (e.event !== 'step_end') continue;
+      const start = open.get(key);
+      open.delete(key);
+      const subrunId = typeof e.subrun_id === 'string' ? e.subrun_id : null;
+      const logName = start?.logName ?? null;
+      const values: ExportValue[] = [
+        typeof e.run_id === 'string' ? e.run_id : runId, asValue(e.subrun_id), unit, asValue(e.index), asValue(e.step_id),
+        asValue(e.adapter), asValue(e.status), asValue(e.exit_code), asValue(e.duration_ms), asValue(e.started_at), asValue(e.ended_at),
+        asValue(start?.seed), asValue(e.error),
+        subrunId !== null && logName !== null ? logPath(subrunId, 'stdout', logName) : null,
+        subrunId !== null && logName !== null ? logPath(subrunId, 'stderr', logName) : null,
+      ];
+      values.length = columns.length;
+      values.fill(null, BASE_COLUMNS.length);
+      copyPrefixed(values, index, 'margin_', start?.margins);
+      copyPrefixed(values, index, 'param_', start?.params);
+      copyPrefixed(values, index, 'metric_', e.metrics);
+      // Older runs have no `marginal` on step_end: false, as for any step that did not pass marginally.
+      const marginal = e.status === 'passed' && e.marginal === true;
+      const h = subrunId === null ? undefined : trailing.health?.get(subrunId);
+      const status = subrunId === null ? null : trailing.statusOf?.(subrunId) ?? null;
+      if (at[0] !== undefined) values[at[0]] = status;
+      if (at[1] !== undefined) values[at[1]] = h?.ce ?? null;
+      if (at[2] !== undefined) values[at[2]] = h?.ue ?? null;
+      if (at[3] !== undefined) values[at[3]] = marginal;
+      const marginalReason = marginal ? (typeof e.marginal_reason === 'string' ? e.marginal_reason : 'marginal') : null;
+      rows.push({ values, error: typeof e.error === 'string' ? e.error : null, signal: typeof e.signal === 'string' ? e.signal : null, logName, marginalReason });
+    }
+    if (rows.length > 0) yield rows;
   }
 }
 

@@ -8,11 +8,11 @@
 // per margin point across runs. Streams: the planned sub-runs and the executed rows are
 // merged in plan order; only the current sub-run's cases are held.
 
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { type ExportRow, type ExportShape, type ExportValue, type SubrunHealthCell } from './exportRows.js';
 import { readTailSync } from './tail.js';
+import { TextSink } from './textSink.js';
 
 /** Lines and bytes of a step's stderr kept in <system-out>. */
 export const JUNIT_STDERR_TAIL = { lines: 40, bytes: 8 * 1024 } as const;
@@ -34,9 +34,16 @@ export interface JunitContext {
   stderrPath: (row: Named) => string | null;
 }
 
-/** Writes rows as JUnit XML; does not end `out`. */
-export async function writeJunit(rows: AsyncIterable<ExportRow>, shape: ExportShape, ctx: JunitContext, out: Writable): Promise<void> {
-  await pipeline(Readable.from(toJunitText(rows, shape, ctx)), out, { end: false });
+/** Writes rows (in batches, as streamExportRows yields them) as JUnit XML; does not end `out`. */
+export async function writeJunit(rows: AsyncIterable<ExportRow[]>, shape: ExportShape, ctx: JunitContext, out: Writable): Promise<void> {
+  const sink = new TextSink(out);
+  try {
+    for await (const text of toJunitText(rows, shape, ctx)) await sink.write(text);
+  } catch (err) {
+    sink.release();
+    throw err;
+  }
+  await sink.close();
 }
 
 /** A row as column name → value. */
@@ -67,14 +74,14 @@ function classPart(text: string): string {
   return text.replace(/[^A-Za-z0-9_:=+-]/g, '_');
 }
 
-async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, ctx: JunitContext): AsyncGenerator<string> {
+async function* toJunitText(rows: AsyncIterable<ExportRow[]>, shape: ExportShape, ctx: JunitContext): AsyncGenerator<string> {
   const healthCases = [...ctx.health.values()].filter((h) => h.verdict !== 'passed');
   const failures = (shape.byStatus.failed ?? 0) + healthCases.filter((h) => h.verdict === 'failed').length;
   const errors = shape.rows - (shape.byStatus.failed ?? 0) - (shape.byStatus.passed ?? 0);
   const skipped = Math.max(0, ctx.plannedSteps - shape.rows);
   yield '<?xml version="1.0" encoding="UTF-8"?>\n';
   yield `<testsuites name="${escapeXml(`road_runner ${ctx.flow}`)}" tests="${ctx.plannedSteps + healthCases.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(shape.durationMs)}">\n`;
-  const rowIter = rows[Symbol.asyncIterator]();
+  const rowIter = new RowCursor(rows[Symbol.asyncIterator]());
   let next = await pull(rowIter, shape.columns);
   for await (const sub of ctx.planned) {
     // Rows of sub-runs before this one in plan order that were not matched are stale (a crashed attempt): dropped.
@@ -89,12 +96,29 @@ async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, 
   yield '</testsuites>\n';
 }
 
-async function pull(it: AsyncIterator<ExportRow>, columns: string[]): Promise<{ named: Named; row: ExportRow } | null> {
-  const r = await it.next();
-  if (r.done) return null;
+// The rows one at a time out of their batches.
+class RowCursor {
+  private batch: ExportRow[] = [];
+  private at = 0;
+  constructor(private readonly batches: AsyncIterator<ExportRow[]>) {}
+
+  async next(): Promise<ExportRow | null> {
+    while (this.at >= this.batch.length) {
+      const r = await this.batches.next();
+      if (r.done) return null;
+      this.batch = r.value;
+      this.at = 0;
+    }
+    return this.batch[this.at++]!;
+  }
+}
+
+async function pull(it: RowCursor, columns: string[]): Promise<{ named: Named; row: ExportRow } | null> {
+  const row = await it.next();
+  if (row === null) return null;
   const named: Named = {};
-  columns.forEach((c, i) => (named[c] = r.value.values[i] ?? null));
-  return { named, row: r.value };
+  for (let i = 0; i < columns.length; i++) named[columns[i]!] = row.values[i] ?? null;
+  return { named, row };
 }
 
 // Sub-run ids of one run differ only in their index; a longer id has the larger index.

@@ -2,7 +2,7 @@
 // steps, the worst step of each sub-run, the first rows of the steps table and the first
 // failures. Memory grows with the number of sub-runs, never with the number of steps.
 
-import { hasEventLogs, readRunEvents, type RunFolderLayout } from '../records/runFolderLayout.js';
+import { hasEventLogs, readRunEventBatches, type RunFolderLayout } from '../records/runFolderLayout.js';
 import { RrError } from '../errors.js';
 import { isFailureStatus, pickWorseStatus, type EndedStepStatus } from './outcome.js';
 
@@ -68,20 +68,21 @@ export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Pr
   const metricNames = new Set<string>();
   const open = new Map<string, { log_name: string | null; step_id: string; adapter: string }>();
   try {
-    for await (const e of readRunEvents(layout, { onTornLine: (path, text) => scan.warnings.push(`${path}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`) })) {
-      const subrun = String(e.subrun_id ?? '');
-      if (e.event === 'step_start') {
-        open.set(`${subrun}#${String(e.index)}`, { log_name: asString(e.log_name), step_id: String(e.step_id ?? ''), adapter: String(e.adapter ?? '') });
-      } else if (e.event === 'step_end') {
-        const key = `${subrun}#${String(e.index)}`;
-        const start = open.get(key);
-        open.delete(key);
-        const row = toStepRow(e, subrun, start?.log_name ?? null);
-        for (const name of Object.keys(row.metrics)) metricNames.add(name);
-        addRow(scan, row, limits);
-      } else if ((e.event === 'margin_set' || e.event === 'margin_restore') && e.ok === false) {
-        scan.marginIssuesTotal += 1;
-        if (scan.marginIssues.length < limits.marginIssues) scan.marginIssues.push(describeMarginIssue(e));
+    const onTornLine = (path: string, text: string) => scan.warnings.push(`${path}: torn last line skipped (${text.length} bytes; the writer was killed mid-line)`);
+    for await (const batch of readRunEventBatches(layout, { onTornLine })) {
+      for (const e of batch) {
+        const subrun = String(e.subrun_id ?? '');
+        if (e.event === 'step_start') {
+          open.set(`${subrun}#${String(e.index)}`, { log_name: asString(e.log_name), step_id: String(e.step_id ?? ''), adapter: String(e.adapter ?? '') });
+        } else if (e.event === 'step_end') {
+          const key = `${subrun}#${String(e.index)}`;
+          const start = open.get(key);
+          open.delete(key);
+          addEnded(scan, e, subrun, start?.log_name ?? null, limits, metricNames);
+        } else if ((e.event === 'margin_set' || e.event === 'margin_restore') && e.ok === false) {
+          scan.marginIssuesTotal += 1;
+          if (scan.marginIssues.length < limits.marginIssues) scan.marginIssues.push(describeMarginIssue(e));
+        }
       }
     }
   } catch (err) {
@@ -101,15 +102,39 @@ export async function scanSteps(layout: RunFolderLayout, limits: ScanLimits): Pr
   return scan;
 }
 
+// A step_end event: a whole row only when the report keeps it (the first rows, the first
+// failures); otherwise only what the totals need, without a row object per step.
+function addEnded(scan: StepScan, e: Record<string, unknown>, subrun: string, logName: string | null, limits: ScanLimits, metricNames: Set<string>): void {
+  const metrics = e.metrics;
+  if (typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics)) for (const name in metrics) if (name !== '__proto__') metricNames.add(name); // as readMetrics keeps them
+  const status: EndedStepStatus = STATUSES.has(String(e.status)) ? (e.status as EndedStepStatus) : 'error';
+  if (scan.rows.length < limits.rows || (isFailureStatus(status) && scan.failures.length < limits.failures)) {
+    addRow(scan, toStepRow(e, subrun, logName), limits);
+    return;
+  }
+  scan.total += 1;
+  scan.counts[status] += 1;
+  if (status === 'passed' && e.marginal === true) scan.marginal += 1;
+  if (isFailureStatus(status)) scan.failuresTotal += 1;
+  addToSubrun(scan, subrun, status, typeof e.duration_ms === 'number' ? e.duration_ms : null);
+}
+
+function addToSubrun(scan: StepScan, subrun: string, status: EndedStepStatus, durationMs: number | null): void {
+  let agg = scan.bySubrun.get(subrun);
+  if (agg === undefined) {
+    agg = { worst: null, steps: 0, duration_ms: 0 };
+    scan.bySubrun.set(subrun, agg);
+  }
+  agg.worst = pickWorseStatus(agg.worst, status);
+  agg.steps += 1;
+  agg.duration_ms += durationMs ?? 0;
+}
+
 function addRow(scan: StepScan, row: StepRow, limits: ScanLimits): void {
   scan.total += 1;
   scan.counts[row.status] += 1;
   if (row.marginal) scan.marginal += 1;
-  const agg = scan.bySubrun.get(row.subrun_id) ?? { worst: null, steps: 0, duration_ms: 0 };
-  agg.worst = pickWorseStatus(agg.worst, row.status);
-  agg.steps += 1;
-  agg.duration_ms += row.duration_ms ?? 0;
-  scan.bySubrun.set(row.subrun_id, agg);
+  addToSubrun(scan, row.subrun_id, row.status, row.duration_ms);
   if (scan.rows.length < limits.rows) scan.rows.push(row);
   if (isFailureStatus(row.status)) {
     scan.failuresTotal += 1;

@@ -1,7 +1,7 @@
 // The last lines of a diagnostic's stdout or stderr, read backwards from the end of the file
 // in small blocks: a log of several gigabytes costs no more than a short one.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { checkStreamable } from '../records/inputFile.js';
 
@@ -73,8 +73,20 @@ export function readTailSync(path: string, options: ReadTailOptions = {}): LogTa
   const maxLines = options.maxLines ?? 20;
   const maxBytes = options.maxBytes ?? 64 * 1024;
   const maxLineChars = options.maxLineChars ?? 400;
-  const unreadable = checkStreamable(path);
-  if (unreadable) return { lines: [], truncated: false, missing: true, reason: unreadable.message, size: 0 };
+  // One stat says most of it without an exception: missing (the common case when a step wrote no
+  // log), empty, or not a regular file (then checkStreamable words why, as readTail says it).
+  let st: Stats | undefined;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined || !st.isFile()) {
+    const unreadable = checkStreamable(path);
+    if (unreadable) return { lines: [], truncated: false, missing: true, reason: unreadable.message, size: 0 };
+    if (st === undefined) return { lines: [], truncated: false, missing: true, reason: 'no such file', size: 0 };
+  }
+  if (st.size === 0) return { lines: [], truncated: false, missing: false, reason: null, size: 0 };
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
