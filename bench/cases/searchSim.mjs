@@ -30,15 +30,18 @@ export async function benchSearch({ quick, log }) {
   // the cheapest setting that meets the escape target.
   // explore: single (confirm only next to the edge, walking to it from the passing side) as a
   // fourth column of the curve, and among the candidates.
-  const trial = (strategy, confirm, retest, explore) => {
-    const settings = { strategy, confirm, retest, ...(explore ? { explore } : {}) };
+  // explore: single's screen (single runs at the point past a confirmed pass before confirming
+  // it) and trend_min (edge's start follows the line of the boundaries only from 4 on) as a fifth.
+  const trial = (strategy, confirm, retest, explore, tuning = {}) => {
+    const settings = { strategy, confirm, retest, ...(explore ? { explore } : {}), ...tuning };
     return { ...settings, ...score(settings, BAND) };
   };
-  const columnsOfCurve = [['edge'], ['binary'], ['coarse-fine'], ['edge', 'single']];
-  const label = ([strategy, explore]) => (explore ? `${strategy}, explore ${explore}` : strategy);
+  const TUNED = { screen: 2, trend_min: 4 };
+  const columnsOfCurve = [['edge'], ['binary'], ['coarse-fine'], ['edge', 'single'], ['edge', 'single', TUNED]];
+  const label = ([strategy, explore, tuning]) => (explore ? `${strategy}, single${tuning ? `, screen ${tuning.screen}, trend_min ${tuning.trend_min}` : ''}` : strategy);
   const curve = [];
-  for (const [strategy, explore] of columnsOfCurve) {
-    for (let confirm = 1; confirm <= 10; confirm++) curve.push(trial(strategy, confirm, 2, explore));
+  for (const [strategy, explore, tuning] of columnsOfCurve) {
+    for (let confirm = 1; confirm <= 10; confirm++) curve.push(trial(strategy, confirm, 2, explore, tuning));
   }
   const candidates = [...curve];
   for (const strategy of ['edge', 'binary']) {
@@ -47,22 +50,25 @@ export async function benchSearch({ quick, log }) {
   for (const confirm of [8, 9, 10]) candidates.push(trial('edge', confirm, 0));
   for (const confirm of [10, 11, 12, 13]) for (const retest of [0, 2]) candidates.push(trial('edge', confirm, retest, 'single'));
   for (const confirm of [11, 12]) candidates.push(trial('binary', confirm, 0, 'single'));
+  for (const [confirm, screens] of [[10, [2, 3]], [11, [1, 2, 3]], [12, [1, 2]]]) for (const screen of screens) candidates.push(trial('edge', confirm, 0, 'single', { screen, trend_min: 4 }));
   const meeting = candidates.filter((c) => c.escapeShare <= ESCAPE_TARGET).sort((a, b) => a.probesPerPart - b.probesPerPart);
   const best = meeting[0] ?? [...candidates].sort((a, b) => a.escapeShare - b.escapeShare)[0];
   const single = curve.find((c) => c.strategy === 'edge' && c.confirm === 1 && !c.explore);
-  const name = (c) => `${c.strategy}, confirm ${c.confirm}, retest ${c.retest}${c.explore ? `, explore ${c.explore}` : ''}`;
+  const name = (c) => `${c.strategy}, confirm ${c.confirm}, retest ${c.retest}${c.explore ? `, explore ${c.explore}` : ''}${c.screen ? `, screen ${c.screen}` : ''}${c.trend_min ? `, trend_min ${c.trend_min}` : ''}`;
 
-  const curveText = ['probes per part (% of the 1,024-point grid) against escapes, flaky band, retest 2:', 'confirm  ' + columnsOfCurve.map((c) => label(c).padEnd(24)).join('')];
+  const curveText = ['probes per part (% of the 1,024-point grid) against escapes, flaky band, retest 2:', 'confirm  ' + columnsOfCurve.map((c) => label(c).padEnd(28)).join('')];
   for (let confirm = 1; confirm <= 10; confirm++) {
-    const cells = columnsOfCurve.map(([strategy, explore]) => {
-      const c = curve.find((x) => x.strategy === strategy && x.confirm === confirm && x.explore === explore);
-      return `${c.probesPerPart.toFixed(0).padStart(5)} (${pct(c.probesPerPart / grid).toFixed(0).padStart(3)}%) ${pct(c.escapeShare).toFixed(1).padStart(5)}% esc`.padEnd(24);
+    const cells = columnsOfCurve.map(([strategy, explore, tuning]) => {
+      const c = curve.find((x) => x.strategy === strategy && x.confirm === confirm && x.explore === explore && x.screen === tuning?.screen);
+      return `${c.probesPerPart.toFixed(0).padStart(5)} (${pct(c.probesPerPart / grid).toFixed(0).padStart(3)}%) ${pct(c.escapeShare).toFixed(1).padStart(5)}% esc`.padEnd(28);
     });
     curveText.push(`${String(confirm).padStart(7)}  ${cells.join('')}`);
   }
   curveText.push(`cheapest setting with escapes ≤ ${pct(ESCAPE_TARGET)}%: ${meeting.length > 0 ? name(best) : 'none tried'}`);
-  const closest = candidates.filter((c) => c.explore === 'single' && c.strategy === 'edge' && c.retest === 0).map((c) => `confirm ${c.confirm}: ${c.probesPerPart.toFixed(0)} (${pct(c.probesPerPart / grid).toFixed(1)}%), ${pct(c.escapeShare).toFixed(1)}% esc`);
+  const closest = candidates.filter((c) => c.explore === 'single' && c.strategy === 'edge' && c.retest === 0 && !c.screen).map((c) => `confirm ${c.confirm}: ${c.probesPerPart.toFixed(0)} (${pct(c.probesPerPart / grid).toFixed(1)}%), ${pct(c.escapeShare).toFixed(1)}% esc`);
   curveText.push(`edge, explore single, retest 0: ${closest.join(' · ')}`);
+  const tuned = candidates.filter((c) => c.screen && c.retest === 0).map((c) => `confirm ${c.confirm}, screen ${c.screen}: ${c.probesPerPart.toFixed(0)} (${pct(c.probesPerPart / grid).toFixed(1)}%), ${pct(c.escapeShare).toFixed(1)}% esc`);
+  curveText.push(`edge, explore single, trend_min 4, retest 0: ${tuned.join(' · ')}`);
   for (const line of curveText) log(line);
 
   // The real CLI on the stub part; --quick runs the explore: single case only (a sub-run costs ~1–2 s on a loaded host).

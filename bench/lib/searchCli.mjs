@@ -21,10 +21,10 @@ export function stubOutcome(vcore, freq, seed) {
 // 8 voltages × 3 frequencies around the stub's edge (vmin 800, 810, 820 mV).
 const TARGETS = { default: { vcore_mv: { sweep: { start: 845, stop: 810, step: -5 } }, freq_mhz: { values: [2000, 2080, 2160] } } };
 
-/** The cases: the sample's own settings, and explore: single. */
+/** The cases: the sample's own settings, and explore: single with a screening run. */
 export const CLI_CASES = [
   { name: 'xcheck_confirmed', global_seed: 42, search: { strategy: 'edge', confirm: 3, retest: 2, guard_band: 20 } },
-  { name: 'xcheck_single', global_seed: 7, search: { strategy: 'edge', confirm: 2, retest: 0, guard_band: 20, explore: 'single' } },
+  { name: 'xcheck_single', global_seed: 7, search: { strategy: 'edge', confirm: 2, retest: 0, guard_band: 20, explore: 'single', screen: 1 } },
 ];
 
 function cli(args, cwd) {

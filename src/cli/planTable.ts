@@ -46,6 +46,8 @@ function describeSearch(plan: Plan): string[] {
     spec.coarse_step !== undefined ? `coarse_step ${spec.coarse_step}` : null,
     `confirm ${spec.confirm}`, `retest ${spec.retest}`, `guard_band ${spec.guard_band}`,
     spec.explore === 'single' ? 'explore single' : null,
+    spec.screen !== undefined && spec.screen > 0 ? `screen ${spec.screen}` : null,
+    spec.trend_min !== undefined ? `trend_min ${spec.trend_min}` : null,
   ].filter((x): x is string => x !== null);
   const steps = plan.subruns[0]?.steps.length ?? 0;
   const percent = (n: number) => (plan.subruns.length === 0 ? '' : ` (${Math.round((n / plan.subruns.length) * 1000) / 10}% of the grid)`);

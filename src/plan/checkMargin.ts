@@ -49,7 +49,8 @@ export function checkMargin(margin: Loaded<Margin>, diagNames: string[], unloade
 }
 
 // The search block against the targets: its rail must be an axis of the `default` target, the
-// points must form a grid, and coarse_step belongs to coarse-fine alone.
+// points must form a grid, coarse_step belongs to coarse-fine alone, screen and trend_min to
+// explore: single (trend_min to edge).
 function checkSearch(margin: Loaded<Margin>): Problem[] {
   const { source, data } = margin;
   const search = data.search!;
@@ -76,6 +77,12 @@ function checkSearch(margin: Loaded<Margin>): Problem[] {
   }
   if (search.strategy !== 'coarse-fine' && search.coarse_step !== undefined) {
     problems.push(problemAt(source, '/search/coarse_step', `coarse_step is used only by strategy coarse-fine (this search is ${search.strategy})`, 'remove coarse_step, or use strategy: coarse-fine', true));
+  }
+  if (search.screen !== undefined && search.screen > 0 && search.explore !== 'single') {
+    problems.push(problemAt(source, '/search/screen', 'screen is used only with explore: single (it screens the points of the confirming walk)', 'add explore: single, or remove screen', true));
+  }
+  if (search.trend_min !== undefined && (search.strategy !== 'edge' || search.explore !== 'single')) {
+    problems.push(problemAt(source, '/search/trend_min', `trend_min is used only by strategy edge with explore: single (this search is ${search.strategy}${search.explore === 'single' ? ', explore single' : ''})`, 'remove trend_min, or use strategy: edge with explore: single', true));
   }
   if (search.coarse_step !== undefined && search.coarse_step < search.resolution) {
     problems.push(problemAt(source, '/search/coarse_step', `coarse_step ${search.coarse_step} is finer than resolution ${search.resolution}`, 'make coarse_step several times the resolution'));

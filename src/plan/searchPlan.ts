@@ -30,6 +30,8 @@ export function searchSpecOf(search: NonNullable<Margin['search']>): SearchSpec 
   };
   if (search.coarse_step !== undefined) spec.coarse_step = search.coarse_step;
   if (search.explore !== undefined) spec.explore = search.explore;
+  if (search.screen !== undefined) spec.screen = search.screen;
+  if (search.trend_min !== undefined) spec.trend_min = search.trend_min;
   return spec;
 }
 

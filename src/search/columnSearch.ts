@@ -45,16 +45,28 @@ export function nextInColumn(spec: SearchSpec, column: SearchColumn, state: Colu
 // confirmed pass yet (every confirming point failed), one step towards the safe end of the
 // first fail. Stepping up one point at a time costs one run per point that fails outright and
 // lands on the first passing point, never above it (each point above costs `confirm` runs).
+// With `screen` > 0, the point past a confirmed pass first gets that many single runs (purpose
+// probe, counted with any exploring runs it already has): it is the candidate that may lie in a
+// flaky band, and a screening fail decides it at once, while a screening pass does not count
+// towards its confirmation (statusOf). The start of the walk and the points it climbs back to
+// are not screened: they are not reached past a confirmed pass.
 function nextSingleShot(spec: SearchSpec, state: ColumnState, previous: readonly number[]): { index: number; purpose: ProbeRequest['purpose'] } {
   const confirming = state.runs.some((r) => r?.purposes.includes('confirm') === true);
   if (!confirming) {
-    const predicted = spec.strategy === 'edge' ? predictEdgeStart(previous, state.lattice.length) : null;
+    const predicted = spec.strategy === 'edge' ? predictEdgeStart(previous, state.lattice.length, spec.trend_min) : null;
     if (predicted !== null) return { index: predicted, purpose: 'confirm' };
     const raw = { ...state, lastPass: state.rawLastPass, firstFail: state.rawFirstFail };
     if (!isBracketClosed(raw, spec.resolution)) return { index: nextIndex(spec, raw, null), purpose: 'probe' };
     return { index: Math.max(0, state.rawLastPass - EXPLORED_START_OFFSET), purpose: 'confirm' };
   }
-  if (state.lastPass !== -1) return { index: state.lastPass + 1, purpose: 'confirm' };
+  if (state.lastPass !== -1) {
+    // The point past a confirmed pass is the one that may lie in a flaky band: screen it first.
+    const next = state.lastPass + 1;
+    const purposes = state.runs[next]?.purposes ?? [];
+    const screened = purposes.filter((p) => p === 'probe').length;
+    if (!purposes.includes('confirm') && screened < (spec.screen ?? 0)) return { index: next, purpose: 'probe' };
+    return { index: next, purpose: 'confirm' };
+  }
   return { index: Math.max(0, state.firstFail - 1), purpose: 'confirm' };
 }
 
@@ -75,12 +87,14 @@ const SAFE_SIDE_BIAS = 0.25;
  * Where edge's confirming starts in a following column (`explore: single`): the boundaries of
  * the last TREND_COLUMNS columns (as lattice indexes) fitted with a least-squares line,
  * extrapolated one column on, rounded a quarter step to the safe side, and never past the
- * previous column's boundary (so the walk reaches a falling edge from the passing side).
+ * previous column's boundary (so the walk reaches a falling edge from the passing side). With
+ * fewer than `trendMin` boundaries (the search's `trend_min`, default 2) the slope is not
+ * trusted yet: the start is the previous boundary.
  */
-export function predictEdgeStart(previous: readonly number[], n: number): number | null {
+export function predictEdgeStart(previous: readonly number[], n: number, trendMin = 2): number | null {
   const last = previous.at(-1);
   if (last === undefined) return null;
-  const ys = previous.slice(-TREND_COLUMNS);
+  const ys = previous.length < trendMin ? [last] : previous.slice(-TREND_COLUMNS);
   const predicted = Math.min(last, extrapolateLine(ys));
   return Math.min(n - 1, Math.max(0, Math.round(predicted - SAFE_SIDE_BIAS)));
 }

@@ -38,10 +38,10 @@ function worstRunsPerPoint(rule: DecideRule): number {
 /**
  * explore: single: the exploring probes (one run each, plus the retests of a fail; an edge
  * column explores when no earlier column found a boundary), then a confirming walk over at
- * most every point.
+ * most every point, each screened `screen` times first.
  */
 function worstSingleShot(spec: SearchSpec, lattice: readonly number[]): number {
-  return worstPoints(spec, lattice, false) * (1 + spec.retest) + lattice.length * worstRunsPerPoint(spec);
+  return worstPoints(spec, lattice, false) * (1 + spec.retest) + lattice.length * (worstRunsPerPoint(spec) + (spec.screen ?? 0));
 }
 
 function worstPoints(spec: SearchSpec, lattice: readonly number[], edgeFollower: boolean): number {

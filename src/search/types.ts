@@ -26,6 +26,13 @@ export interface SearchSpec {
    * then walks to it from the passing side (see columnSearch.ts).
    */
   explore?: 'confirmed' | 'single';
+  /**
+   * explore: single: a point the confirming walk reaches by stepping past a confirmed pass first
+   * gets this many single runs (purpose `probe`, default 0): a fail decides it, passes do not count.
+   */
+  screen?: number;
+  /** edge, explore: single: the fewest earlier boundaries the start's trend line is fitted through (default 2). */
+  trend_min?: number;
 }
 
 /** One column: a combination of the other swept axes, searched along the lattice. */

@@ -36,6 +36,8 @@ export const searchSchema = {
     retest: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'A failing point is run this many more times ("failed k of n").' },
     guard_band: { ...exactNumber, minimum: 0, default: 0, description: 'Reported boundary = confirmed boundary moved this far to the safe side (rail units).' },
     explore: { enum: ['confirmed', 'single'], default: 'confirmed', description: 'confirmed: every point the strategy visits is confirmed before the next · single: the strategy\'s probes run once to find the edge, then only the points next to it are confirmed, walking to it from the passing side.' },
+    screen: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'explore: single only: a point the confirming walk reaches by stepping past a confirmed pass first gets this many single runs (purpose probe); a fail there decides it, its passes do not count towards confirm.' },
+    trend_min: { type: 'integer', minimum: 2, maximum: 1000, default: 2, description: 'edge with explore: single only: the fewest earlier boundaries a column\'s start is extrapolated from (a line through up to the last eight); with fewer, the walk starts at the previous boundary.' },
   },
 } as const;
 
