@@ -7,6 +7,8 @@
 
 import type { CellState, ColumnEdge, JudgedCell, JudgedPanel, JudgedShmoo } from './shmooCells.js';
 import type { ShmooPoint } from './shmooGrid.js';
+import { CELL_STATES } from './shmooCells.js';
+import { escapeXml } from './junitWriter.js';
 
 /** One point's cell, ready to draw. */
 export interface SvgCell {
@@ -52,7 +54,16 @@ export interface SvgPanel {
   labels: SvgText[];
   /** The boundary line where it lies inside the lattice (solid), and where a column never failed or never passed (dashed). */
   boundary: { solid: string; atEnd: string } | null;
+  /**
+   * A large panel's cells already written as SVG (`cells` is then empty): one path per state
+   * and kind of mark, and over them one transparent hit rectangle per cell with its link and
+   * hover text. Null for panels of up to COMPACT_CELLS cells, drawn element by element.
+   */
+  compact: string | null;
 }
+
+/** Panels with more cells than this are written as compact SVG (see SvgPanel.compact). */
+export const COMPACT_CELLS = 2000;
 
 const CHAR_PX = 7;
 const TOP = 8;
@@ -95,9 +106,12 @@ function layoutPanel(jp: JudgedPanel, xName: string | null, yName: string | null
     const cy = TOP + plotH / 2;
     labels.push({ x: 12, y: cy, text: yName, anchor: 'middle', transform: `rotate(-90 12 ${cy})` });
   }
-  const cells = jp.cells.map((cell) => drawCell(cell, left + cell.col * cw, TOP + (nrows - 1 - cell.row) * ch, cw - 1, ch - 1));
+  const place = (cell: JudgedCell) => drawCell(cell, left + cell.col * cw, TOP + (nrows - 1 - cell.row) * ch, cw - 1, ch - 1);
+  const compact = jp.cells.length > COMPACT_CELLS ? writeCompact(jp.cells, place) : null;
+  const cells = compact === null ? jp.cells.map(place) : [];
   cells.sort((a, b) => a.y - b.y || a.x - b.x);
   return {
+    compact,
     title: panel.title,
     width: left + ncols * cw + 12,
     height: TOP + plotH + bottom,
@@ -141,6 +155,35 @@ function drawCell(cell: JudgedCell, x: number, y: number, w: number, h: number):
     title: describeCell(cell),
     mark, split, dot, label, lx: r2(cx), ly: r2(cy + 4),
   };
+}
+
+// The cells of a large panel as SVG text: per state one group holding one path for all fills,
+// one for the flaky splits, one for the marks and one for the dots, so the shapes and hatches
+// that tell states apart without colour stay; then one transparent rectangle per cell carrying
+// what a small panel's cell carries (state, outcome, sub-run, link, hover text).
+function writeCompact(cells: JudgedCell[], place: (cell: JudgedCell) => SvgCell): string {
+  const paths = new Map<CellState, { bg: string[]; split: string[]; mark: string[]; dot: string[] }>();
+  const hits: string[] = [];
+  const ordered = [...cells].sort((a, b) => b.row - a.row || a.col - b.col);
+  for (const cell of ordered) {
+    const c = place(cell);
+    let p = paths.get(c.state);
+    if (!p) paths.set(c.state, (p = { bg: [], split: [], mark: [], dot: [] }));
+    p.bg.push(`M${c.x} ${c.y}h${c.w}v${c.h}h${-c.w}z`);
+    if (c.split) p.split.push(c.split);
+    if (c.mark) p.mark.push(c.mark);
+    if (c.dot) p.dot.push(`M${r2(c.dot.cx - c.dot.r)} ${c.dot.cy}a${c.dot.r} ${c.dot.r} 0 1 0 ${r2(2 * c.dot.r)} 0a${c.dot.r} ${c.dot.r} 0 1 0 ${r2(-2 * c.dot.r)} 0z`);
+    const rect = `<rect class="shmoo-cell hit st-${c.state}" data-state="${c.state}" data-outcome="${escapeXml(c.outcome)}"${c.id ? ` data-subrun="${escapeXml(c.id)}"` : ''} x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}"><title>${escapeXml(c.title, false)}</title></rect>`;
+    hits.push(c.href ? `<a href="${escapeXml(c.href)}">${rect}</a>` : rect);
+  }
+  const groups: string[] = [];
+  for (const { state } of CELL_STATES) {
+    const p = paths.get(state);
+    if (!p) continue;
+    const path = (cls: string, parts: string[]) => (parts.length > 0 ? `<path class="${cls}" d="${parts.join('')}"/>` : '');
+    groups.push(`<g class="st-${state}" data-fill="${state}">${path('bg', p.bg)}${path('split', p.split)}${path('mark', p.mark)}${path('dot', p.dot)}</g>`);
+  }
+  return `${groups.join('\n')}\n<g class="hits">${hits.join('\n')}</g>`;
 }
 
 const OUTCOME_RANK = ['planned', 'passed', 'marginal', 'interrupted', 'aborted', 'error', 'failed', 'timeout', 'crashed'];
