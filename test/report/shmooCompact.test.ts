@@ -56,8 +56,8 @@ describe('compact drawing in memory', () => {
     const svg = panel!.compact!;
     expect(svg.match(/<rect class="shmoo-cell hit /g)?.length).toBe(cellCount);
     expect(svg.match(/data-state="fail"/g)?.length).toBe(points.filter((p) => p.outcome === 'failed').length - 1); // one failed point is flaky
-    // The planned point that never ran has no link; every other cell links to its first sub-run.
-    expect(svg.match(/<a href="#subrun-rr-x-s\d+">/g)?.length).toBe(cellCount - 2);
+    // The one planned point that never ran has no link; every other cell links to its first sub-run.
+    expect(svg.match(/<a href="#subrun-rr-x-s\d+">/g)?.length).toBe(cellCount - 1);
     expect(svg).toContain('data-state="untested" data-outcome="planned"');
     expect(svg).toMatch(/<a href="#subrun-rr-x-s\d+"><rect class="shmoo-cell hit st-flaky" data-state="flaky" data-outcome="failed" data-subrun="rr-x-s\d+"[^>]*><title>vcore_mv=750, freq_mhz=1100 — flaky: failed 1 of 2\n/);
   });
