@@ -173,8 +173,8 @@ function writeCompact(cells: JudgedCell[], place: (cell: JudgedCell) => SvgCell)
     if (c.split) p.split.push(c.split);
     if (c.mark) p.mark.push(c.mark);
     if (c.dot) p.dot.push(`M${r2(c.dot.cx - c.dot.r)} ${c.dot.cy}a${c.dot.r} ${c.dot.r} 0 1 0 ${r2(2 * c.dot.r)} 0a${c.dot.r} ${c.dot.r} 0 1 0 ${r2(-2 * c.dot.r)} 0z`);
-    const rect = `<rect class="shmoo-cell hit st-${c.state}" data-state="${c.state}" data-outcome="${escapeXml(c.outcome)}"${c.id ? ` data-subrun="${escapeXml(c.id)}"` : ''} x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}"><title>${escapeXml(c.title, false)}</title></rect>`;
-    hits.push(c.href ? `<a href="${escapeXml(c.href)}">${rect}</a>` : rect);
+    const rect = `<rect class="shmoo-cell hit" data-state="${c.state}" data-outcome="${c.outcome}"${c.id ? ` data-subrun="${quickEscape(c.id)}"` : ''} x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}"><title>${quickEscape(c.title, false)}</title></rect>`;
+    hits.push(c.href ? `<a href="${quickEscape(c.href)}">${rect}</a>` : rect);
   }
   const groups: string[] = [];
   for (const { state } of CELL_STATES) {
@@ -184,6 +184,12 @@ function writeCompact(cells: JudgedCell[], place: (cell: JudgedCell) => SvgCell)
     groups.push(`<g class="st-${state}" data-fill="${state}">${path('bg', p.bg)}${path('split', p.split)}${path('mark', p.mark)}${path('dot', p.dot)}</g>`);
   }
   return `${groups.join('\n')}\n<g class="hits">${hits.join('\n')}</g>`;
+}
+
+// Most texts need no escaping (sub-run ids, numbers): one test spares the passes of escapeXml.
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0009\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+function quickEscape(text: string, attribute = true): string {
+  return NEEDS_ESCAPE.test(text) || (attribute && text.includes('\n')) ? escapeXml(text, attribute) : text;
 }
 
 const OUTCOME_RANK = ['planned', 'passed', 'marginal', 'interrupted', 'aborted', 'error', 'failed', 'timeout', 'crashed'];

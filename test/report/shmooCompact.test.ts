@@ -59,7 +59,7 @@ describe('compact drawing in memory', () => {
     // The one planned point that never ran has no link; every other cell links to its first sub-run.
     expect(svg.match(/<a href="#subrun-rr-x-s\d+">/g)?.length).toBe(cellCount - 1);
     expect(svg).toContain('data-state="untested" data-outcome="planned"');
-    expect(svg).toMatch(/<a href="#subrun-rr-x-s\d+"><rect class="shmoo-cell hit st-flaky" data-state="flaky" data-outcome="failed" data-subrun="rr-x-s\d+"[^>]*><title>vcore_mv=750, freq_mhz=1100 — flaky: failed 1 of 2\n/);
+    expect(svg).toMatch(/<a href="#subrun-rr-x-s\d+"><rect class="shmoo-cell hit" data-state="flaky" data-outcome="failed" data-subrun="rr-x-s\d+"[^>]*><title>vcore_mv=750, freq_mhz=1100 — flaky: failed 1 of 2\n/);
   });
 
   test('one path per state and kind of mark: shapes, not colour alone', () => {
