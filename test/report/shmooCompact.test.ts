@@ -54,7 +54,7 @@ describe('compact drawing in memory', () => {
 
   test('one hit rectangle per cell, with state, outcome, sub-run, link and hover text', () => {
     const svg = panel!.compact!;
-    expect(svg.match(/<rect class="shmoo-cell hit /g)?.length).toBe(cellCount);
+    expect(svg.match(/<rect class="shmoo-cell hit"/g)?.length).toBe(cellCount);
     expect(svg.match(/data-state="fail"/g)?.length).toBe(points.filter((p) => p.outcome === 'failed').length - 1); // one failed point is flaky
     // The one planned point that never ran has no link; every other cell links to its first sub-run.
     expect(svg.match(/<a href="#subrun-rr-x-s\d+">/g)?.length).toBe(cellCount - 1);
