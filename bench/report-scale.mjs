@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Time and peak memory of `export --format csv` and `report` on a run of 100,000 steps.
 //
-//   npm run build && node bench/report-scale.mjs [SUBRUNS=25000] [STEPS=4]
+//   npm run build && node bench/report-scale.mjs [SUBRUNS=25000] [STEPS=4] [subruns|flat]
 //
 // Builds a synthetic run (SUBRUNS sub-runs on a 125 × 200 grid, STEPS steps each, about a
 // quarter failing, with plan.json holding every planned step) in a temp workspace. Each case
@@ -22,7 +22,7 @@ const LIMIT_MIB = 250;
 if (process.argv[2] === '--child') {
   await runChild(process.argv[3], process.argv[4]);
 } else {
-  runParent(Number(process.argv[2] ?? 25000), Number(process.argv[3] ?? 4));
+  runParent(Number(process.argv[2] ?? 25000), Number(process.argv[3] ?? 4), process.argv[4] ?? 'subruns');
 }
 
 /** In the child: one export or one report, then one JSON line with what it measured. */
@@ -49,7 +49,7 @@ async function runChild(mode, root) {
   process.stdout.write(`${JSON.stringify({ mode, ms, hwmKib, ...detail })}\n`);
 }
 
-function runParent(subruns, stepsPer) {
+function runParent(subruns, stepsPer, layout) {
   for (const f of ['dist/report/export.js', 'dist/report/render.js']) {
     if (!existsSync(join(ROOT, f))) {
       console.error(`${f} is missing: run \`npm run build\` first`);
@@ -59,8 +59,8 @@ function runParent(subruns, stepsPer) {
   const root = mkdtempSync(join(tmpdir(), 'rr-report-bench-'));
   try {
     const t0 = performance.now();
-    const info = writeSyntheticRun(root, subruns, stepsPer);
-    console.log(`synthetic run: ${subruns} sub-runs × ${stepsPer} steps = ${subruns * stepsPer} steps; steps.ldjson ${mib(info.ldjsonBytes)} MiB, plan.json ${mib(info.planBytes)} MiB (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const info = writeSyntheticRun(root, subruns, stepsPer, { layout });
+    console.log(`synthetic run (${layout} layout): ${subruns} sub-runs × ${stepsPer} steps = ${subruns * stepsPer} steps; steps.ldjson ${mib(info.ldjsonBytes)} MiB, plan.json ${mib(info.planBytes)} MiB (built in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     let missed = false;
     for (const mode of ['export', 'report']) {
       const wallStart = performance.now();

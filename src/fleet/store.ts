@@ -64,6 +64,9 @@ export async function beat(pool: Pool, hostId: string): Promise<HostState | null
   return (r.rows[0]?.state as HostState | undefined) ?? null;
 }
 
+/** How long the server lets a look-out's transaction sit idle (its agent lost its link mid-way) before ending it. */
+export const LOOKOUT_IDLE_MS = 5000;
+
 /**
  * Writes off hosts whose heartbeat is older than their own limit: the host becomes `lost`,
  * its running jobs `lost — rail state unknown`, their units `blocked`. Returns the hosts written off.
@@ -72,8 +75,18 @@ export async function markLostHosts(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    // One look-out at a time (every agent runs this with its heartbeat).
-    await client.query('SELECT pg_advisory_xact_lock(7242002)');
+    // A look-out cut off the network in the middle of this transaction would keep its lock (and
+    // the rows it updated) until the server noticed the dead link, which with no traffic can take
+    // hours: every other look-out would wait behind it and no host would be written off again.
+    // The server ends such a session after LOOKOUT_IDLE_MS idle in the transaction.
+    await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${LOOKOUT_IDLE_MS}`);
+    // One look-out at a time (every agent runs this with its heartbeat); a look-out that finds
+    // another at work skips this round instead of waiting (its own heartbeat must not stall).
+    const got = await client.query('SELECT pg_try_advisory_xact_lock(7242002) AS ok');
+    if (got.rows[0]?.ok !== true) {
+      await client.query('COMMIT');
+      return [];
+    }
     const lost = await client.query(`UPDATE road_runner.hosts SET state = 'lost'
       WHERE state IN ('online', 'maintenance') AND last_heartbeat < now() - make_interval(secs => lost_after_ms / 1000.0)
       RETURNING host_id`);

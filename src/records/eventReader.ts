@@ -70,20 +70,43 @@ export async function* readEvents(path: string, options: ReadEventsOptions = {})
  * the bytes). Same rules: strict complete lines, a torn final line skipped and reported.
  */
 export function readEventsSync(path: string, options: ReadEventsOptions = {}): Record<string, unknown>[] {
+  const read = readWholeLog(path, options);
+  if (read.error) throw read.error;
+  return read.events;
+}
+
+/**
+ * readEventsSync as a generator that, like readEvents, yields the events before a corrupt line
+ * and then throws: for readers that keep what came before the damage.
+ */
+export function* readEventsWhole(path: string, options: ReadEventsOptions = {}): Generator<Record<string, unknown>> {
+  const read = readWholeLog(path, options);
+  yield* read.events;
+  if (read.error) throw read.error;
+}
+
+// One whole event log: its events, and the error that stopped the reading (after those events).
+function readWholeLog(path: string, options: ReadEventsOptions): { events: Record<string, unknown>[]; error: RrError | null } {
   const unreadable = checkStreamable(path);
   if (unreadable) throw new RrError(`event log cannot be read: ${path} ${unreadable.message}`, ExitCode.usage, unreadable.hint);
-  const data = readFileSync(path);
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RrError(`event log not found: ${path}`, ExitCode.usage, 'check the run and sub-run id');
+    throw err;
+  }
   const cut = data.lastIndexOf(0x0a);
   const events: Record<string, unknown>[] = [];
   if (cut !== -1) {
     const block = parseBlock(data.subarray(0, cut + 1));
-    if (block.bad) throw new CorruptEventLogError(path, block.bad.lineOffset, block.bad.detail);
     events.push(...block.events);
+    if (block.bad) return { events, error: new CorruptEventLogError(path, block.bad.lineOffset, block.bad.detail) };
   }
   const last = readFinalLine(Buffer.from(data.subarray(cut + 1)));
   if (last.kind === 'event') events.push(last.event);
   if (last.kind === 'torn') options.onTornLine?.(last.text);
-  return events;
+  return { events, error: null };
 }
 
 type FinalLine = { kind: 'none' } | { kind: 'event'; event: Record<string, unknown> } | { kind: 'torn'; text: string };

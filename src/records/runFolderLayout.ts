@@ -7,10 +7,10 @@
 // the current layout; a run-level steps.ldjson, or a sub-run folder directly in the run
 // folder, means the earlier one; a run with neither (planned, nothing recorded yet) is current.
 
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { RECORD_DIRS, RECORD_FILES, isSubrunId } from './layout.js';
-import { readEvents, type ReadEventsOptions } from './eventReader.js';
+import { readEvents, readEventsWhole, type ReadEventsOptions } from './eventReader.js';
 
 /** How a run folder is organised: `subruns` (SPEC §5.3) or `flat` (the earlier layout). */
 export type RunLayoutKind = 'subruns' | 'flat';
@@ -67,11 +67,28 @@ export interface ReadRunEventsOptions {
   onTornLine?: (file: string, text: string) => void;
 }
 
-/** Streams every event of a run in order, across its event logs, in bounded memory. */
+/** Event logs up to this size are read in one synchronous call; larger ones are streamed. */
+export const SMALL_EVENT_LOG_BYTES = 1 << 20;
+
+/**
+ * Streams every event of a run in order, across its event logs, in bounded memory. A sub-run's
+ * log is small and read whole (one open/read/close instead of an asynchronous stream: with
+ * thousands of sub-runs the stream set-up, not the bytes, was most of the time); a log larger
+ * than SMALL_EVENT_LOG_BYTES (the earlier layout's single file, a very long sub-run) is streamed.
+ */
 export async function* readRunEvents(layout: RunFolderLayout, options: ReadRunEventsOptions = {}): AsyncGenerator<Record<string, unknown>> {
   for (const file of layout.eventLogs()) {
     const perFile: ReadEventsOptions = options.onTornLine ? { onTornLine: (text) => options.onTornLine!(file, text) } : {};
-    yield* readEvents(file, perFile);
+    if (sizeOf(file) <= SMALL_EVENT_LOG_BYTES) yield* readEventsWhole(file, perFile);
+    else yield* readEvents(file, perFile);
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return Number.POSITIVE_INFINITY; // let readEvents word the error
   }
 }
 

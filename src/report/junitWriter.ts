@@ -12,7 +12,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PlannedStep, PlannedSubrun } from '../plan/types.js';
 import { type ExportRow, type ExportShape, type ExportValue, type SubrunHealthCell } from './exportRows.js';
-import { readTail } from './tail.js';
+import { readTailSync } from './tail.js';
 
 /** Lines and bytes of a step's stderr kept in <system-out>. */
 export const JUNIT_STDERR_TAIL = { lines: 40, bytes: 8 * 1024 } as const;
@@ -84,7 +84,7 @@ async function* toJunitText(rows: AsyncIterable<ExportRow>, shape: ExportShape, 
       if (typeof next.named.step_index === 'number') byIndex.set(next.named.step_index, next);
       next = await pull(rowIter, shape.columns);
     }
-    yield await formatSuite(sub, byIndex, ctx);
+    yield formatSuite(sub, byIndex, ctx);
   }
   yield '</testsuites>\n';
 }
@@ -102,7 +102,7 @@ function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-async function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; row: ExportRow }>, ctx: JunitContext): Promise<string> {
+function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; row: ExportRow }>, ctx: JunitContext): string {
   const cases: string[] = [];
   let failures = 0;
   let errors = 0;
@@ -141,8 +141,8 @@ async function formatSuite(sub: PlannedSubrun, ran: Map<number, { named: Named; 
     if (status === 'passed' && row.marginalReason !== null) {
       // A marginal step passes; CI keeps it green, with a property and the reason in system-out.
       body += `      <properties>\n        <property name="marginal" value="true"/>\n      </properties>\n`;
-      body += await systemOut(ctx.stderrPath(named), `MARGINAL: ${row.marginalReason}`);
-    } else body += await systemOut(ctx.stderrPath(named));
+      body += systemOut(ctx.stderrPath(named), `MARGINAL: ${row.marginalReason}`);
+    } else body += systemOut(ctx.stderrPath(named));
     cases.push(body === '' ? `${head} time="${seconds(duration)}"/>\n` : `${head} time="${seconds(duration)}">\n${body}    </testcase>\n`);
   }
   const health = ctx.health.get(sub.id);
@@ -176,8 +176,8 @@ function neverStarted(subrunId: string, ctx: JunitContext): string {
 }
 
 // The end of a step's stderr, bounded; nothing when the log is empty or missing.
-async function systemOut(path: string | null, note: string | null = null): Promise<string> {
-  const tail = path === null ? null : await readTail(path, { maxLines: JUNIT_STDERR_TAIL.lines, maxBytes: JUNIT_STDERR_TAIL.bytes });
+function systemOut(path: string | null, note: string | null = null): string {
+  const tail = path === null ? null : readTailSync(path, { maxLines: JUNIT_STDERR_TAIL.lines, maxBytes: JUNIT_STDERR_TAIL.bytes });
   const lines = tail === null || tail.missing ? [] : tail.lines;
   if (lines.length === 0 && note === null) return '';
   const head = note === null ? '' : `${note}\n`;

@@ -1,7 +1,7 @@
 // The last lines of a diagnostic's stdout or stderr, read backwards from the end of the file
 // in small blocks: a log of several gigabytes costs no more than a short one.
 
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { checkStreamable } from '../records/inputFile.js';
 
@@ -62,6 +62,56 @@ export async function readTail(path: string, options: ReadTailOptions = {}): Pro
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * readTail in one synchronous call, same result: for the JUnit export, which reads the stderr of
+ * every step (tens of thousands of small files, where asynchronous open/stat/read/close round
+ * trips cost far more than the bytes).
+ */
+export function readTailSync(path: string, options: ReadTailOptions = {}): LogTail {
+  const maxLines = options.maxLines ?? 20;
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const maxLineChars = options.maxLineChars ?? 400;
+  const unreadable = checkStreamable(path);
+  if (unreadable) return { lines: [], truncated: false, missing: true, reason: unreadable.message, size: 0 };
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return { lines: [], truncated: false, missing: true, reason: code === 'ENOENT' ? 'no such file' : (err as Error).message, size: 0 };
+  }
+  try {
+    const { size } = fstatSync(fd);
+    // Bounded by maxBytes as readTail: one read of the end, then the same cut into lines.
+    const length = Math.min(size, maxBytes);
+    const tail = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, tail, got, length - got, size - length + got);
+      if (n === 0) break;
+      got += n;
+    }
+    const bytes = keepLastLines(tail.subarray(0, got), maxLines);
+    const start = size - bytes.length;
+    return { ...splitTail(bytes, start > 0, maxLines, maxLineChars), missing: false, reason: null, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// The bytes readTail's backwards walk would have kept: whole BLOCKs from the end until they
+// hold more than maxLines newlines (or all of `tail`).
+function keepLastLines(tail: Buffer, maxLines: number): Buffer {
+  let start = tail.length;
+  let newlines = 0;
+  while (start > 0 && newlines <= maxLines) {
+    const from = Math.max(0, start - BLOCK);
+    for (let i = from; i < start; i++) if (tail[i] === 0x0a) newlines += 1;
+    start = from;
+  }
+  return tail.subarray(start);
 }
 
 // Cuts the bytes read into the last lines. When more precedes them, the first line is only

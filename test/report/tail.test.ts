@@ -4,7 +4,7 @@
 import { open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { readTail } from '../../src/report/tail.js';
+import { readTail, readTailSync } from '../../src/report/tail.js';
 import { makeWorkspace, removeWorkspace } from './builders.js';
 
 let dir: string;
@@ -49,4 +49,22 @@ test('long lines are cut and the byte budget is kept', async () => {
 
 test('a missing file says so instead of throwing', async () => {
   expect(await readTail(join(dir, 'nope.log'))).toMatchObject({ missing: true, reason: 'no such file', lines: [] });
+});
+
+test('readTailSync gives what readTail gives, for every shape of log', async () => {
+  const cases: Record<string, string> = {
+    'empty.log': '',
+    'short.log': 'one\ntwo\r\nthree\n',
+    'open.log': 'one\ntwo',
+    'long-line.log': `${'x'.repeat(200_000)}\nlast\n`,
+    'many.log': Array.from({ length: 5000 }, (_, i) => `line ${i} ${'y'.repeat(i % 37)}`).join('\n') + '\n',
+    'blocks.log': Array.from({ length: 40 }, (_, i) => `${i}:${'z'.repeat(900)}`).join('\n'),
+  };
+  for (const [name, text] of Object.entries(cases)) await writeFile(join(dir, name), text);
+  const paths = [...Object.keys(cases).map((n) => join(dir, n)), join(dir, 'missing.log'), dir];
+  for (const path of paths) {
+    for (const options of [{}, { maxLines: 3, maxBytes: 10_000 }, { maxLines: 30, maxBytes: 20_000, maxLineChars: 50 }, { maxLines: 1000, maxBytes: 1 << 20 }]) {
+      expect(readTailSync(path, options), `${path} ${JSON.stringify(options)}`).toEqual(await readTail(path, options));
+    }
+  }
 });

@@ -281,7 +281,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /** Waits until the (only) run has a step_start event for `stepId`; returns that event. */
-export function waitForStepStart(ws: TestWorkspace, stepId: string, ms = 15_000): Promise<Record<string, any>> {
+export function waitForStepStart(ws: TestWorkspace, stepId: string, ms = 30_000): Promise<Record<string, any>> {
   return waitFor(`step_start of ${stepId}`, () => {
     const dir = ws.runFolders()[0];
     return dir ? readEvents(dir).find((e) => e.event === 'step_start' && e.step_id === stepId) : undefined;
@@ -335,7 +335,7 @@ export function processesUnder(folder: string): { pid: number; pgrp: number }[] 
 }
 
 /** Waits for the diagnostic running in the workspace's runs/ and returns its process group. */
-export function waitForDiagnosticGroup(ws: TestWorkspace, ms = 15_000): Promise<number> {
+export function waitForDiagnosticGroup(ws: TestWorkspace, ms = 30_000): Promise<number> {
   return waitFor('a diagnostic running under runs/', () => processesUnder(ws.runs)[0]?.pgrp, ms);
 }
 
