@@ -138,8 +138,9 @@ function groupByColumn(cells: JudgedCell[]): Map<number, JudgedCell[]> {
 function judgeCells(panel: GridPanel): JudgedCell[] {
   const cells: JudgedCell[] = [];
   for (const [key, points] of panel.cells) {
-    const [row, col] = key.split(',').map(Number) as [number, number];
-    cells.push({ row, col, ...judgePoint(points), points });
+    const comma = key.indexOf(',');
+    const { state, passes, fails } = judgePoint(points);
+    cells.push({ row: Number(key.slice(0, comma)), col: Number(key.slice(comma + 1)), state, passes, fails, points });
   }
   return cells;
 }

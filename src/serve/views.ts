@@ -82,7 +82,7 @@ export function buildRunView(root: string, run: FoundRun, tail: RunTail, records
  */
 export function buildRunShmoo(records: RunRecords, tail: RunTail) {
   const entries = listSubrunEntries(records).map((e) => (e.status === 'planned' && tail.bySubrun.has(e.id) ? { ...e, status: undefined } : e));
-  return buildShmooView(records, entries, tail.bySubrun, { text: false }).shmoo;
+  return buildShmooView(records, entries, tail.bySubrun, { text: false, hits: 'data' }).shmoo;
 }
 
 /** A step row with the links of its logs. */
