@@ -56,7 +56,7 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
   const yIndex = indexValues(y);
   const unplaced: ShmooPoint[] = [];
   for (const p of points) {
-    const key = extra.map((a) => String(p.point[a.name])).join('|');
+    const key = extra.length === 0 ? '' : extra.map((a) => String(p.point[a.name])).join('|');
     const panel = panels.get(key);
     const col = x ? xIndex.get(p.point[x.name] as number) : 0;
     const row = y ? yIndex.get(p.point[y.name] as number) : 0;
