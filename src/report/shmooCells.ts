@@ -137,10 +137,10 @@ function groupByColumn(cells: JudgedCell[]): Map<number, JudgedCell[]> {
 
 function judgeCells(panel: GridPanel): JudgedCell[] {
   const cells: JudgedCell[] = [];
+  const ncols = panel.cols.length;
   for (const [key, points] of panel.cells) {
-    const comma = key.indexOf(',');
     const { state, passes, fails } = judgePoint(points);
-    cells.push({ row: Number(key.slice(0, comma)), col: Number(key.slice(comma + 1)), state, passes, fails, points });
+    cells.push({ row: Math.floor(key / ncols), col: key % ncols, state, passes, fails, points });
   }
   return cells;
 }

@@ -264,7 +264,7 @@ function writeHitData(jp: JudgedPanel, ordered: JudgedCell[], g: HitGeometry): s
   const { panel } = jp;
   let prefix: string | null = null;
   for (const cell of ordered) {
-    for (const p of cell.points) prefix = prefix === null ? p.id : commonPrefix(prefix, p.id);
+    for (const p of cell.points) prefix = prefix === null ? p.id : p.id.startsWith(prefix) ? prefix : commonPrefix(prefix, p.id);
   }
   prefix ??= '';
   const stateIndex = new Map(CELL_STATES.map((s, i) => [s.state, i]));
