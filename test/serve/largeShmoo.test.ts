@@ -5,7 +5,7 @@
 // real `road_runner serve`: hovering a cell shows its point, verdict and sub-run; clicking a fail
 // cell opens that sub-run's steps; a screenshot goes to test/artifacts/serve-shmoo-large.png.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -153,6 +153,7 @@ describe.skipIf(!hasChromium)('a large shmoo on the dashboard in headless Chromi
     const expectedId = subrunIds[row * FREQS.length + col]!;
     expect(await tip.textContent()).toBe(`vcore_mv=700, freq_mhz=1100 — fail\n${expectedId}: failed`);
     mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, '.gitignore'), '*\n');
     await page.locator('#shmoo .shmoo-scroll').screenshot({ path: join(ARTIFACTS, 'serve-shmoo-large.png') });
     await cell.click({ position: { x, y } });
     await page.waitForURL((url) => url.searchParams.get('subrun') === expectedId);
