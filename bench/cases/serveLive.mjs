@@ -86,7 +86,11 @@ export async function benchServe({ quick, log }) {
     const t0 = performance.now();
     const assets = await Promise.all(['/static/serve.js', '/static/report.css', '/static/serve.css', `/runs/${LIVE_RUN_ID}/shmoo`].map((p) => timedGet(serve.base, p)));
     const usableMs = page.totalMs + (performance.now() - t0);
-    const cells = (assets[3].body.match(/class="shmoo-cell /g) ?? []).length;
+    // Cells drawn one by one carry class="shmoo-cell"; a large panel lists its cells in one
+    // hit layer (data-count entries in data-cells, src/report/shmooSvg.ts).
+    const shmooHtml = assets[3].body;
+    const cells = (shmooHtml.match(/class="shmoo-cell /g) ?? []).length
+      + [...shmooHtml.matchAll(/<g class="shmoo-hits"[^>]* data-cells="([^"]*)"/g)].reduce((n, m) => n + (m[1] === '' ? 0 : m[1].split(';').length), 0);
     if (cells !== subruns) throw new Error(`the shmoo has ${cells} cells, expected ${subruns}`);
     // Live updates: a step written every 250 ms (out of phase with serve's 150 ms poll), 20 of them.
     const written = [];

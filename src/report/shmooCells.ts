@@ -137,9 +137,10 @@ function groupByColumn(cells: JudgedCell[]): Map<number, JudgedCell[]> {
 
 function judgeCells(panel: GridPanel): JudgedCell[] {
   const cells: JudgedCell[] = [];
+  const ncols = panel.cols.length;
   for (const [key, points] of panel.cells) {
-    const [row, col] = key.split(',').map(Number) as [number, number];
-    cells.push({ row, col, ...judgePoint(points), points });
+    const { state, passes, fails } = judgePoint(points);
+    cells.push({ row: Math.floor(key / ncols), col: key % ncols, state, passes, fails, points });
   }
   return cells;
 }

@@ -22,8 +22,8 @@ export interface GridPanel {
   offAxis: boolean;
   cols: string[];
   rows: string[];
-  /** Sub-runs by `row,col` (usually one per cell; repeated points share a cell). */
-  cells: Map<string, ShmooPoint[]>;
+  /** Sub-runs by cell key `row * cols.length + col` (usually one per cell; repeated points share a cell). */
+  cells: Map<number, ShmooPoint[]>;
 }
 
 /** The whole logical plot. */
@@ -56,7 +56,7 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
   const yIndex = indexValues(y);
   const unplaced: ShmooPoint[] = [];
   for (const p of points) {
-    const key = extra.map((a) => String(p.point[a.name])).join('|');
+    const key = extra.length === 0 ? '' : extra.map((a) => String(p.point[a.name])).join('|');
     const panel = panels.get(key);
     const col = x ? xIndex.get(p.point[x.name] as number) : 0;
     const row = y ? yIndex.get(p.point[y.name] as number) : 0;
@@ -64,7 +64,7 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
       unplaced.push(p);
       continue;
     }
-    const cell = `${row},${col}`;
+    const cell = row * panel.cols.length + col;
     const list = panel.cells.get(cell);
     if (list) list.push(p);
     else panel.cells.set(cell, [p]);
@@ -77,7 +77,7 @@ export function placeSubruns(axes: AxisView[], points: ShmooPoint[]): ShmooGrid 
       offAxis: true,
       cols: unplaced.map(() => ''),
       rows: [''],
-      cells: new Map(unplaced.map((p, i) => [`0,${i}`, [p]])),
+      cells: new Map(unplaced.map((p, i) => [i, [p]])),
     });
   }
   return { kind, xName: x?.name ?? null, yName: y?.name ?? null, panelNames: extra.map((a) => a.name), panels: kept };

@@ -12,7 +12,7 @@ import { listAxisViews, listSubrunEntries, readSubrunReasons, type RunRecords, t
 import type { EndedStepStatus } from './outcome.js';
 import { orderAxesForBoundary, placeSubruns, type ShmooPoint } from './shmooGrid.js';
 import { CELL_STATES, judgeShmoo, type CellState, type JudgedShmoo } from './shmooCells.js';
-import { layoutShmoo, subrunAnchor } from './shmooSvg.js';
+import { layoutShmoo, subrunAnchor, type HitLayer } from './shmooSvg.js';
 import { layoutCurves } from './shmooCurve.js';
 import { drawShmooText } from './shmooText.js';
 import { readBoundary } from '../records/boundaryRead.js';
@@ -67,9 +67,10 @@ export async function buildReportView(root: string, records: RunRecords, scan: S
  * The shmoo plot and boundary curve of a run as the templates draw them (templates/shmoo.html.njk),
  * from its sub-runs and the worst step of each seen so far: the report and the dashboard
  * (road_runner serve, refreshed as steps end) both call this, so there is one drawing.
- * `text: false` leaves out the text shmoo of report.md (the dashboard draws only the SVG).
+ * `text: false` leaves out the text shmoo of report.md (the dashboard draws only the SVG);
+ * `hits: 'data'` gives large panels the hit layer the dashboard's script reads (see HitLayer).
  */
-export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySubrun: ReadonlyMap<string, { worst: EndedStepStatus | null }>, options: { text?: boolean } = {}) {
+export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySubrun: ReadonlyMap<string, { worst: EndedStepStatus | null }>, options: { text?: boolean; hits?: HitLayer } = {}) {
   const boundaryRead = readBoundary(records.dir, records.runId);
   if (boundaryRead.kind === 'damaged') records.issues.warnings.push(boundaryRead.problem);
   const boundary = boundaryRead.kind === 'found' ? boundaryRead.boundary : null;
@@ -79,7 +80,7 @@ export function buildShmooView(records: RunRecords, entries: SubrunEntry[], bySu
   const judged = judgeShmoo(grid, boundary);
   const shmoo = {
     kind: grid.kind, xName: grid.xName, yName: grid.yName, panelNames: grid.panelNames,
-    axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName), textPanels: options.text === false ? [] : drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
+    axes, svgPanels: layoutShmoo(judged, grid.xName, grid.yName, options.hits), textPanels: options.text === false ? [] : drawShmooText(judged, grid.xName, grid.yName), cellCount: points.length,
     states: countStates(judged),
     edgeSource: judged.source,
     hasEndEdges: judged.panels.some((jp) => jp.edges.some((e) => e.atEnd)),

@@ -81,8 +81,10 @@ export function buildRunView(root: string, run: FoundRun, tail: RunTail, records
  * `planned` for every sub-run: a sub-run with ended steps is then shown by its worst step.
  */
 export function buildRunShmoo(records: RunRecords, tail: RunTail) {
-  const entries = listSubrunEntries(records).map((e) => (e.status === 'planned' && tail.bySubrun.has(e.id) ? { ...e, status: undefined } : e));
-  return buildShmooView(records, entries, tail.bySubrun, { text: false }).shmoo;
+  // listSubrunEntries returns fresh objects: changed in place rather than copied (25,000 of them in a large run).
+  const entries = listSubrunEntries(records);
+  for (const e of entries) if (e.status === 'planned' && tail.bySubrun.has(e.id)) e.status = undefined;
+  return buildShmooView(records, entries, tail.bySubrun, { text: false, hits: 'data' }).shmoo;
 }
 
 /** A step row with the links of its logs. */

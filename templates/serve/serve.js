@@ -36,12 +36,99 @@
       });
   }
 
-  // A click on a tested cell lists the steps of its sub-run.
+  function openSubrun(id) {
+    location.href = '/runs/' + encodeURIComponent(main.dataset.run) + '?subrun=' + encodeURIComponent(id) + '#steps';
+  }
+
+  // A large panel has no element per cell: its `.shmoo-hits` group lists every cell (see
+  // HitLayer in src/report/shmooSvg.ts), read once per drawing into a map by grid position.
+  const hitTables = new WeakMap();
+  function hitTable(hits) {
+    let t = hitTables.get(hits);
+    if (t) return t;
+    const d = hits.dataset;
+    t = {
+      left: Number(d.left), top: Number(d.top), cw: Number(d.cw), ch: Number(d.ch), nrows: Number(d.nrows), ncols: Number(d.ncols),
+      x: d.x, y: d.y, at: d.at, cols: d.cols.split('|'), rows: d.rows.split('|'), states: d.states.split('|'), outcomes: d.outcomes.split('|'),
+      prefix: d.prefix, cells: new Map(),
+    };
+    for (const entry of d.cells ? d.cells.split(';') : []) {
+      const parts = entry.split(' ');
+      const f = parts[0].split(',').map(Number);
+      const points = parts.slice(1).map((p) => {
+        const cut = p.lastIndexOf(':');
+        return { id: t.prefix + p.slice(0, cut), outcome: t.outcomes[Number(p.slice(cut + 1))] || 'planned' };
+      });
+      t.cells.set(f[1] * t.ncols + f[0], { col: f[0], row: f[1], state: t.states[f[2]], fails: f[3], passes: f[4], points });
+    }
+    hitTables.set(hits, t);
+    return t;
+  }
+
+  // The cell under a pointer event in a large panel, or null.
+  function cellAt(event) {
+    const svg = event.target instanceof Element ? event.target.closest('svg') : null;
+    const hits = svg ? svg.querySelector('.shmoo-hits') : null;
+    if (!hits) return null;
+    const t = hitTable(hits);
+    const pt = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+    const col = Math.floor((pt.x - t.left) / t.cw);
+    const fromTop = Math.floor((pt.y - t.top) / t.ch);
+    if (col < 0 || col >= t.ncols || fromTop < 0 || fromTop >= t.nrows) return null;
+    const cell = t.cells.get((t.nrows - 1 - fromTop) * t.ncols + col);
+    return cell ? { svg, t, cell } : null;
+  }
+
+  // The hover text a small panel's cell carries in its <title>: point, verdict, sub-runs.
+  function describe(t, cell) {
+    const verdict = cell.state === 'flaky' ? 'flaky: failed ' + cell.fails + ' of ' + (cell.passes + cell.fails) : cell.state.replace('-', ' ');
+    const where = [t.at, t.y && t.rows[cell.row] ? t.y + '=' + t.rows[cell.row] : '', t.x && t.cols[cell.col] ? t.x + '=' + t.cols[cell.col] : '']
+      .filter(Boolean).join(', ');
+    const lines = [cell.points.length && where ? where + ' — ' + verdict : verdict];
+    for (const p of cell.points.slice(0, 6)) lines.push(p.id + ': ' + p.outcome);
+    if (cell.points.length > 6) lines.push('… ' + (cell.points.length - 6) + ' more');
+    return lines.join('\n');
+  }
+
+  const tip = document.createElement('div');
+  tip.className = 'shmoo-tip';
+  tip.hidden = true;
+  document.body.append(tip);
+  let hover = null;
+  shmooBox.addEventListener('mousemove', (event) => {
+    const found = cellAt(event);
+    if (!found) { tip.hidden = true; if (hover) hover.remove(); return; }
+    const { svg, t, cell } = found;
+    tip.textContent = describe(t, cell);
+    tip.style.left = (event.clientX + 14) + 'px';
+    tip.style.top = (event.clientY + 14) + 'px';
+    tip.hidden = false;
+    if (!hover) {
+      hover = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+      hover.setAttribute('class', 'shmoo-hover');
+    }
+    hover.setAttribute('x', String(t.left + cell.col * t.cw));
+    hover.setAttribute('y', String(t.top + (t.nrows - 1 - cell.row) * t.ch));
+    hover.setAttribute('width', String(t.cw - 1));
+    hover.setAttribute('height', String(t.ch - 1));
+    if (hover.parentNode !== svg) svg.append(hover);
+    svg.style.cursor = cell.points.length ? 'pointer' : '';
+  });
+  shmooBox.addEventListener('mouseleave', () => { tip.hidden = true; if (hover) hover.remove(); });
+
+  // A click on a cell lists the steps of its sub-run: a small panel's cell carries data-subrun,
+  // a large panel's is found from the click position.
   shmooBox.addEventListener('click', (event) => {
     const cell = event.target instanceof Element ? event.target.closest('[data-subrun]') : null;
-    if (!cell) return;
+    if (cell) {
+      event.preventDefault();
+      openSubrun(cell.dataset.subrun);
+      return;
+    }
+    const found = cellAt(event);
+    if (!found || found.cell.points.length === 0) return;
     event.preventDefault();
-    location.href = '/runs/' + encodeURIComponent(main.dataset.run) + '?subrun=' + encodeURIComponent(cell.dataset.subrun) + '#steps';
+    openSubrun(found.cell.points[0].id);
   });
 
   function cell(text, className) {
