@@ -22,7 +22,7 @@ import { CLI, makeTempDir, ROOT } from '../lib/workspaces.mjs';
 
 const WHAT = 'fleet on PostgreSQL';
 const WORKER = join(ROOT, 'bench/lib/fleetWorker.mjs');
-const POLL_MS = 100;
+const POLL_MS = 1000; // the agent's default: a job is taken when its submit rings the bell (src/fleet/jobBell.ts), not at the next poll
 
 /** Rows for the fleet. */
 export async function benchFleet({ quick, log }) {

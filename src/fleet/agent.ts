@@ -14,6 +14,7 @@ import {
   UnitTakenError, type ChainStep, type HostRegistration, type JobState,
 } from './store.js';
 import { unitQueue } from './db.js';
+import { listenForJobs, type JobBell } from './jobBell.js';
 import { RunUploader } from './upload.js';
 
 /** The payload of a fleet job in pg-boss. */
@@ -95,7 +96,12 @@ export async function runAgent(d: AgentDeps): Promise<void> {
     for (const unit of d.units) await patiently('creating the queue', () => ensureQueue(d.boss, unitQueue(unit)));
     const recovered = await d.recoverCrashed();
     await patiently('settling what the last agent left', () => settleLeftovers(d, recovered));
-    await takeJobs(d, note);
+    const bell = listenForJobs(d.pool, d.units);
+    try {
+      await takeJobs(d, note, bell);
+    } finally {
+      bell.close();
+    }
   } finally {
     heartbeat.stop();
     await markOffline(d.pool, d.host.hostId).catch(() => undefined);
@@ -154,8 +160,9 @@ async function settleLeftovers(d: AgentDeps, recovered: RecoveredRun | null): Pr
   }
 }
 
-// One job at a time, from the units' queues in turn.
-async function takeJobs(d: AgentDeps, note: (key: string, line: string) => void): Promise<void> {
+// One job at a time, from the units' queues in turn; between polls, a submit's notification
+// for one of the units ends the wait at once (jobBell.ts).
+async function takeJobs(d: AgentDeps, note: (key: string, line: string) => void, bell: JobBell): Promise<void> {
   const backoff = new Backoff(d.pollMs, 5000);
   while (!d.signal.aborted) {
     let took = false;
@@ -170,7 +177,7 @@ async function takeJobs(d: AgentDeps, note: (key: string, line: string) => void)
       }
       backoff.reset();
       note('fetch', '');
-      if (!took) await sleep(d.pollMs, d.signal);
+      if (!took) await bell.wait(d.pollMs, d.signal);
     } catch (err) {
       note('fetch', `agent ${d.host.hostId}: cannot reach the queue (${(err as Error).message}); retrying`);
       await sleep(backoff.fail(), d.signal);

@@ -9,6 +9,7 @@ import { ensureQueue, type JobPayload } from './agent.js';
 import { unitQueue } from './db.js';
 import type { BoundaryRow, TroubleJob } from './fleetReport.js';
 import type { JobBundle } from './jobInputs.js';
+import { ringJobBell } from './jobBell.js';
 import { MAX_EXPIRE_S } from './chunks.js';
 import { insertJob, listUnits, markLostHosts, type ChunkPlan } from './store.js';
 
@@ -48,6 +49,8 @@ export async function submitJobs(pool: Pool, boss: PgBoss, req: { units: string[
     // retryLimit 0: a job that failed, expired or was lost is never offered again by pg-boss.
     // Its expiry is the bound of one chunk (src/fleet/chunks.ts), not a blanket day.
     await boss.send(queue, payload, { id: jobId, retryLimit: 0, expireInSeconds: chunks.expireS });
+    // Wakes the unit's agent now rather than at its next poll; the poll finds the job anyway.
+    await ringJobBell(pool, unit).catch(() => undefined);
     sent.push({ job_id: jobId, unit });
   }
   return sent;
