@@ -11,30 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { renderReports } from '../../src/report/render.js';
-import type { SubrunOutcome } from '../../src/report/outcome.js';
 import { judgeShmoo } from '../../src/report/shmooCells.js';
 import { placeSubruns, type ShmooPoint } from '../../src/report/shmooGrid.js';
 import { COMPACT_CELLS, layoutShmoo } from '../../src/report/shmooSvg.js';
 import { gridPoints, makeWorkspace, removeWorkspace, writeRun, type SubrunSpec } from './builders.js';
+import { FREQS, LARGE_AXES, outcomeAt, VOLTS } from './largeGrid.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const required = process.env.REQUIRE_SYSTEM_TOOLS === '1';
 
-const VOLTS = Array.from({ length: 50 }, (_, i) => 700 + 5 * i);
-const FREQS = Array.from({ length: 48 }, (_, i) => 1000 + 50 * i);
-const axes = [{ name: 'vcore_mv', values: VOLTS }, { name: 'freq_mhz', values: FREQS }];
-
-// Vmin rises with frequency; around it a marginal row, a flaky point, and a few errors and planned points.
-function outcomeAt(v: number, f: number): SubrunOutcome {
-  const vmin = 750 + Math.floor((f - 1000) / 20);
-  if (f === 1500 && v === 800) return 'error';
-  if (f === 2000 && v === 900) return 'planned';
-  if (v < vmin) return 'failed';
-  if (v < vmin + 5) return 'marginal';
-  return 'passed';
-}
+const axes = LARGE_AXES;
 
 test.runIf(required)('chromium is installed where system tools are required', () => {
   expect(hasChromium, `REQUIRE_SYSTEM_TOOLS=1 but ${CHROMIUM} is absent`).toBe(true);

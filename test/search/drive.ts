@@ -1,7 +1,8 @@
 // Test helper: runs the engine against a part given as a function of the probe, the way the
 // executor would, and returns the probe history.
 
-import { nextProbe } from '../../src/search/engine.js';
+import { boundaryOf, nextProbe } from '../../src/search/engine.js';
+import { alwaysPassVoltage, FLAKY_BAND, makeSimulatedPart, simulateRun } from '../../src/search/simulatedPart.js';
 import type { ProbeOutcome, ProbeRecord, ProbeRequest, SearchColumn, SearchSpec } from '../../src/search/types.js';
 
 export type Part = (request: ProbeRequest) => ProbeOutcome;
@@ -28,4 +29,27 @@ export function spec(overrides: Partial<SearchSpec> = {}): SearchSpec {
 /** A monotone Vmin part: passes at and above vmin[column]. */
 export function monotoneDown(vmin: Record<string, number>): Part {
   return ({ column, value }) => (value >= vmin[column]! ? 'pass' : 'fail');
+}
+
+/**
+ * Mean probes per part and share of escaped columns of a strategy on flaky simulated parts
+ * (64 × 16 lattice, the bench's part model) with seeds `first`…`last`; an escape is a column
+ * whose confirmed Vmin lies below the part's always-pass voltage.
+ */
+export function scoreOnFlakyParts(s: SearchSpec, first: number, last: number): { probes: number; escapes: number } {
+  const voltages = lattice(1200, -5, 64);
+  const frequencies = Array.from({ length: 16 }, (_, i) => 1000 + 200 * i);
+  const columns: SearchColumn[] = frequencies.map((f) => ({ key: `freq_mhz=${f}`, axes: { freq_mhz: f }, lattice: voltages }));
+  let probes = 0;
+  let escapes = 0;
+  for (let seed = first; seed <= last; seed++) {
+    const part = makeSimulatedPart(seed, frequencies, FLAKY_BAND);
+    const history = drive(s, columns, (r) => simulateRun(part, r.column, Number(r.column.split('=')[1]), r.value, r.attempt));
+    probes += history.length;
+    boundaryOf(s, columns, history, 'R').columns.forEach((c, i) => {
+      if (c.confirmed !== null && c.confirmed < alwaysPassVoltage(part, frequencies[i]!)) escapes++;
+    });
+  }
+  const parts = last - first + 1;
+  return { probes: probes / parts, escapes: escapes / (parts * frequencies.length) };
 }

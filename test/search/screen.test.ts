@@ -6,10 +6,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictEdgeStart } from '../../src/search/columnSearch.js';
 import { boundaryOf, nextProbe, probeEstimate } from '../../src/search/engine.js';
-import { alwaysPassVoltage, FLAKY_BAND, makeSimulatedPart, simulateRun } from '../../src/search/simulatedPart.js';
 import type { ProbeRecord, SearchColumn, SearchSpec } from '../../src/search/types.js';
 import { createWorkspace, type TestWorkspace } from '../run/workspace.js';
-import { drive, lattice, monotoneDown, spec } from './drive.js';
+import { drive, lattice, monotoneDown, scoreOnFlakyParts, spec } from './drive.js';
 
 const vLattice = lattice(1000, -10, 20); // 1000 … 810 mV
 const columnsOf = (freqs: number[]): SearchColumn[] => freqs.map((f) => ({ key: `f=${f}`, axes: { f }, lattice: vLattice }));
@@ -88,22 +87,7 @@ describe('trend_min', () => {
 
 describe('on the flaky simulated part (64 × 16, 15 mV band failing one run in five)', () => {
   it('screen 2 and trend_min 4 escape less than the plain walk at confirm 11, for about the same probes', () => {
-    const voltages = lattice(1200, -5, 64);
-    const frequencies = Array.from({ length: 16 }, (_, i) => 1000 + 200 * i);
-    const columns: SearchColumn[] = frequencies.map((f) => ({ key: `freq_mhz=${f}`, axes: { freq_mhz: f }, lattice: voltages }));
-    const score = (s: SearchSpec) => {
-      let probes = 0;
-      let escapes = 0;
-      for (let seed = 601; seed <= 625; seed++) {
-        const part = makeSimulatedPart(seed, frequencies, FLAKY_BAND);
-        const history = drive(s, columns, (r) => simulateRun(part, r.column, Number(r.column.split('=')[1]), r.value, r.attempt));
-        probes += history.length;
-        boundaryOf(s, columns, history, 'R').columns.forEach((c, i) => {
-          if (c.confirmed !== null && c.confirmed < alwaysPassVoltage(part, frequencies[i]!)) escapes++;
-        });
-      }
-      return { probes: probes / 25, escapes: escapes / (25 * 16) };
-    };
+    const score = (s: SearchSpec) => scoreOnFlakyParts(s, 601, 625);
     const base = { strategy: 'edge' as const, resolution: 5, confirm: 11, retest: 0 };
     const plain = score(single(base));
     const tuned = score(single({ ...base, screen: 2, trend_min: 4 }));

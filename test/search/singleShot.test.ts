@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { boundaryOf, nextProbe } from '../../src/search/engine.js';
 import { extrapolateLine, predictEdgeStart } from '../../src/search/columnSearch.js';
-import { alwaysPassVoltage, FLAKY_BAND, makeSimulatedPart, simulateRun } from '../../src/search/simulatedPart.js';
 import type { ProbeRecord, SearchColumn, SearchSpec } from '../../src/search/types.js';
-import { drive, lattice, monotoneDown, spec } from './drive.js';
+import { drive, lattice, monotoneDown, scoreOnFlakyParts, spec } from './drive.js';
 
 const vLattice = lattice(1000, -10, 20); // 1000 … 810 mV
 const oneColumn: SearchColumn[] = [{ key: 'f=1', axes: { f: 1 }, lattice: vLattice }];
@@ -75,22 +74,7 @@ describe('explore: single', () => {
   });
 
   it('on flaky simulated parts it keeps escapes near the 0.8^11 floor and costs far less than confirming every point', () => {
-    const voltages = lattice(1200, -5, 64);
-    const frequencies = Array.from({ length: 16 }, (_, i) => 1000 + 200 * i);
-    const columns: SearchColumn[] = frequencies.map((f) => ({ key: `freq_mhz=${f}`, axes: { freq_mhz: f }, lattice: voltages }));
-    const score = (s: SearchSpec) => {
-      let probes = 0;
-      let escapes = 0;
-      for (let seed = 501; seed <= 520; seed++) {
-        const part = makeSimulatedPart(seed, frequencies, FLAKY_BAND);
-        const history = drive(s, columns, (r) => simulateRun(part, r.column, Number(r.column.split('=')[1]), r.value, r.attempt));
-        probes += history.length;
-        boundaryOf(s, columns, history, 'R').columns.forEach((c, i) => {
-          if (c.confirmed !== null && c.confirmed < alwaysPassVoltage(part, frequencies[i]!)) escapes++;
-        });
-      }
-      return { probes: probes / 20, escapes: escapes / (20 * 16) };
-    };
+    const score = (s: SearchSpec) => scoreOnFlakyParts(s, 501, 520);
     const base = { strategy: 'edge' as const, resolution: 5, confirm: 11, retest: 0 };
     const walked = score(single(base));
     const confirmedEvery = score(spec(base));

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import type { SubrunOutcome } from '../../src/report/outcome.js';
 import { CELL_STATES, judgeShmoo } from '../../src/report/shmooCells.js';
 import { placeSubruns, type ShmooPoint } from '../../src/report/shmooGrid.js';
 import { COMPACT_CELLS, HIT_OUTCOMES, layoutShmoo } from '../../src/report/shmooSvg.js';
 import { gridPoints, writeRun, type SubrunSpec } from '../report/builders.js';
 import { createWorkspace, type TestWorkspace } from '../run/workspace.js';
 import { startServe, type ServeProcess } from './serveHelpers.js';
+import { FREQS, LARGE_AXES, outcomeAt, VOLTS } from '../report/largeGrid.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -24,19 +24,7 @@ const required = process.env.REQUIRE_SYSTEM_TOOLS === '1';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const RUN_ID = 'rr-20240131T150000Z-d0d0d0';
 
-const VOLTS = Array.from({ length: 50 }, (_, i) => 700 + 5 * i);
-const FREQS = Array.from({ length: 48 }, (_, i) => 1000 + 50 * i);
-const axes = [{ name: 'vcore_mv', values: VOLTS }, { name: 'freq_mhz', values: FREQS }];
-
-// Vmin rises with frequency; a marginal band above it, one error and one point never run.
-function outcomeAt(v: number, f: number): SubrunOutcome {
-  const vmin = 750 + Math.floor((f - 1000) / 20);
-  if (f === 1500 && v === 800) return 'error';
-  if (f === 2000 && v === 900) return 'planned';
-  if (v < vmin) return 'failed';
-  if (v < vmin + 5) return 'marginal';
-  return 'passed';
-}
+const axes = LARGE_AXES;
 
 // The data attributes of the hit layer, parsed as serve.js parses them.
 function readHitLayer(svg: string) {

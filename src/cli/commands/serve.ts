@@ -1,12 +1,24 @@
 // `road_runner serve`: the dashboard over runs/ (docs/serve.md), and the fleet page with a
 // database. Thin: checks the options, starts the server from src/serve/ (imported here only),
 // waits for SIGINT/SIGTERM, closes.
+import { setFlagsFromString } from 'node:v8';
 import type { CommandContext } from '../context.js';
 import { unguarded } from '../signals.js';
 import { resolveServeOptions } from '../../serve/options.js';
 import { ExitCode, RrError } from '../../errors.js';
 
+/**
+ * A long-running server that reads a large run in one catch-up makes many objects that survive
+ * a scavenge or two (paths, cursors, parsed records); V8 then grows the young generation to its
+ * maximum (2 × 16 MiB) and keeps it resident. serve keeps it at its starting size instead: more
+ * frequent, shorter scavenges for a bounded footprint (docs/decisions.md, "serve's young
+ * generation"). A growth factor is read each time V8 would grow that space, so it applies when
+ * set at run time, unlike the maximum size.
+ */
+export const SERVE_V8_FLAGS = '--semi-space-growth-factor=1';
+
 export default async function serveCommand(ctx: CommandContext, args: Record<string, unknown>): Promise<number> {
+  setFlagsFromString(SERVE_V8_FLAGS);
   const options = resolveServeOptions(args, ctx.env);
   // A fleet database, by the fleet commands' rules (--db-file, --db, RR_DATABASE_URL): the fleet page.
   const wantsDb = args.db !== undefined || args.dbFile !== undefined || (ctx.env.RR_DATABASE_URL ?? '') !== '';
