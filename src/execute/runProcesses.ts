@@ -5,7 +5,7 @@
 // start time) that a process belongs to the crashed run.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { isKernelThread, isZombie, readProcStat } from '../records/process.js';
+import { isKernelThread, isZombie, readProcStat, type ProcStat } from '../records/process.js';
 
 /** A `NAME=value` pair looked for in environments. */
 export interface Marker {
@@ -38,8 +38,8 @@ export function findMarkedProcesses(marker: Marker, minPid = 0): number[] {
     if (seen === 'yes') found.push(pid);
     else if (seen === 'unsure') unsure.push(pid);
   }
-  // A process in the middle of execve shows an empty environment for a moment (longer on a
-  // loaded host): look again, until it shows one or the time is up.
+  // A process in the middle of an execve shows no environment for a moment, and one exiting
+  // none at all: look again, until it shows one, is a zombie, or the time is up.
   const deadline = performance.now() + UNSURE_WAIT_MS;
   for (let pauseMs = 1; unsure.length > 0 && performance.now() < deadline; pauseMs = Math.min(pauseMs * 2, 8)) {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
@@ -54,9 +54,9 @@ export function findMarkedProcesses(marker: Marker, minPid = 0): number[] {
   return found.sort((a, b) => a - b);
 }
 
-// How long an empty environment is read again before it is believed. A process that really
-// has none (started by `env -i`) costs the scan that long; kernel threads are told apart at once.
-const UNSURE_WAIT_MS = 100;
+// How long a process caught between two environments, or exiting, is looked at again (see
+// readMarker). Either lasts a moment; on a host loaded far beyond its cores, longer than 100 ms.
+const UNSURE_WAIT_MS = 2_000;
 
 /** The last pid the kernel handed out in this pid namespace (/proc/loadavg), or null. */
 export function lastPid(): number | null {
@@ -69,18 +69,33 @@ export function lastPid(): number | null {
 }
 
 // Whether a live process (not a zombie, not a kernel thread) carries the marker; 'unsure' while
-// its environment reads empty, which is also what a process looks like halfway through execve.
+// it is caught between two environments or is exiting.
 function readMarker(pid: number, needle: Buffer): 'yes' | 'no' | 'unsure' {
-  let environ: Buffer;
+  let environ: Buffer | null = null;
+  let readError = '';
   try {
     environ = readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return 'no'; // gone, or not ours to read
+  } catch (error) {
+    readError = (error as NodeJS.ErrnoException).code ?? '';
   }
   const stat = readProcStat(pid);
   if (stat === null || isZombie(stat) || isKernelThread(stat)) return 'no';
-  if (environ.length === 0) return 'unsure';
+  // ESRCH from a process that is neither gone nor a zombie: it is exiting and has let its
+  // memory go (a SIGKILL sent a moment ago). It is not over until it is a zombie.
+  if (environ === null) return readError === 'ESRCH' ? 'unsure' : 'no'; // EACCES: not ours
+  if (environ.length === 0) return isBetweenEnvironments(stat) ? 'unsure' : 'no';
   return holdsMarker(environ, needle) ? 'yes' : 'no';
+}
+
+/**
+ * Whether an environment that read as empty is only a moment in an execve rather than what the
+ * process has. Halfway through an execve the new image's environment is not laid out
+ * yet (stat shows 0 for its place), or the read met the old image as it was let go while stat
+ * already shows the new one's place: both pass. A process started with an empty environment
+ * (`env -i`) has one of zero length at a real place, and is believed at once.
+ */
+export function isBetweenEnvironments(stat: Pick<ProcStat, 'envStart' | 'envEnd'>): boolean {
+  return stat.envEnd === '0' || stat.envStart !== stat.envEnd;
 }
 
 // A whole variable: at the start or after a NUL, and followed by a NUL or the end.

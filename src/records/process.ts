@@ -15,6 +15,13 @@ export interface ProcStat {
   flags: number;
   /** Start time (field 22), clock ticks since boot, as the kernel printed it. */
   startTime: string;
+  /**
+   * Where the environment lies in the process's memory (fields 50 and 51), as printed: both
+   * "0" while an execve has not laid out the new image's yet, for a process without memory
+   * (a kernel thread, one exiting) and where the kernel does not let us read them.
+   */
+  envStart: string;
+  envEnd: string;
 }
 
 const PF_KTHREAD = 0x00200000;
@@ -36,7 +43,10 @@ export function readProcStat(pid: number): ProcStat | null {
   const fields = text.slice(close + 1).trim().split(/\s+/);
   const startTime = fields[19];
   if (startTime === undefined || !/^\d+$/.test(startTime)) return null;
-  return { command: text.slice(open + 1, close), state: fields[0] ?? '', pgrp: Number(fields[2]), flags: Number(fields[6]), startTime };
+  return {
+    command: text.slice(open + 1, close), state: fields[0] ?? '', pgrp: Number(fields[2]), flags: Number(fields[6]), startTime,
+    envStart: fields[47] ?? '0', envEnd: fields[48] ?? '0',
+  };
 }
 
 /** True for a zombie awaiting its parent, or a dead task. */

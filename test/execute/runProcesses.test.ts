@@ -2,7 +2,8 @@
 // caught halfway through execve shows an empty environment for a moment, and must still be found.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findMarkedProcesses } from '../../src/execute/runProcesses.js';
+import { findMarkedProcesses, isBetweenEnvironments } from '../../src/execute/runProcesses.js';
+import { readProcStat } from '../../src/records/process.js';
 
 describe('findMarkedProcesses', () => {
   it('finds a process on every look while it execs over and over', async () => {
@@ -34,6 +35,28 @@ describe('findMarkedProcesses', () => {
       expect(findMarkedProcesses({ name: 'RR_TEST_MARK', value: 'x' }, child.pid!)).toEqual([]);
     } finally {
       child.kill('SIGKILL');
+    }
+  });
+
+  it('tells a process halfway through execve from one whose environment is really empty', async () => {
+    // The kernel's own figures for two real processes: one with an environment, one without.
+    const withEnv = spawn('sleep', ['1000'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+    const without = spawn('env', ['-i', 'sleep', '1000'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const full = readProcStat(withEnv.pid!)!;
+      const empty = readProcStat(without.pid!)!;
+      expect(BigInt(full.envEnd)).toBeGreaterThan(BigInt(full.envStart));
+      expect(empty.envEnd).not.toBe('0');
+      expect(empty.envEnd).toBe(empty.envStart);
+      expect(isBetweenEnvironments(empty)).toBe(false);
+      // Read empty while stat shows an environment's place: the read met the image being let go.
+      expect(isBetweenEnvironments(full)).toBe(true);
+      // The new image's environment not laid out yet (and a process without memory).
+      expect(isBetweenEnvironments({ envStart: '0', envEnd: '0' })).toBe(true);
+    } finally {
+      withEnv.kill('SIGKILL');
+      without.kill('SIGKILL');
     }
   });
 });
