@@ -4,13 +4,28 @@
 // its documented boundary and against a full grid of the same points.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createWorkspace, readJson, subrunFolders, waitFor, type TestWorkspace } from '../run/workspace.js';
 
 let ws: TestWorkspace | undefined;
 afterEach(() => {
   ws?.dispose();
   ws = undefined;
+});
+
+// One uninterrupted edge search, run once: the first test that needs it checks it, the kill -9
+// test compares its resumed run with it (a whole search is the costliest part of this file).
+let edgeRun: Promise<{ ws: TestWorkspace; dir: string; code: number | null; stderr: string }> | undefined;
+function wholeEdgeSearch(): NonNullable<typeof edgeRun> {
+  edgeRun ??= (async () => {
+    const w = edgeWorkspace();
+    const r = await w.run('edge', 'edge_search', [], { limitMs: 120_000 });
+    return { ws: w, dir: w.onlyRun(), code: r.code, stderr: r.stderr };
+  })();
+  return edgeRun;
+}
+afterAll(async () => {
+  (await edgeRun)?.ws.dispose();
 });
 
 // A part with a hard edge: fails below 800 mV at 2000 MHz, +12.5 mV per 100 MHz; sleeps a little so a run can be killed mid-search.
@@ -72,10 +87,8 @@ describe('search runs', () => {
   }, 300_000);
 
   it('finds the edge part’s boundary with few probes; every probe is a sub-run with its point, purpose and own seed', async () => {
-    ws = edgeWorkspace();
-    const r = await ws.run('edge', 'edge_search', [], { limitMs: 120_000 });
+    const { ws: w, dir, ...r } = await wholeEdgeSearch();
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
-    const dir = ws.onlyRun();
     const b = readJson(path.join(dir, 'boundary.json'));
     expect(b).toMatchObject({ format: 'road_runner.boundary/1', rail: 'vcore_mv', direction: 'down', strategy: 'edge', resolution: 10, guard_band: 20 });
     // True Vmin: 800, 850, 900 (all on the 10 mV lattice).
@@ -107,8 +120,8 @@ describe('search runs', () => {
     expect(repeats.length).toBe(2);
     expect(repeats[0].seed).not.toBe(repeats[1].seed);
     // Rails end at nominal.
-    expect(ws.railState('vcore_mv')).toBe(1000);
-    expect(ws.railState('freq_mhz')).toBe(2400);
+    expect(w.railState('vcore_mv')).toBe(1000);
+    expect(w.railState('freq_mhz')).toBe(2400);
   }, 150_000);
 
   it('a grid run of the same points gets boundary.json read off the grid, within one step of the search', async () => {
@@ -132,12 +145,12 @@ describe('search runs', () => {
   }, 300_000);
 
   it('kill -9 mid-search, then run --resume --retry-crashed: the same boundary as an uninterrupted run', async () => {
-    ws = edgeWorkspace();
-    const whole = await ws.run('edge', 'edge_search', [], { limitMs: 120_000 });
+    const whole = await wholeEdgeSearch();
     expect(whole.code).toBe(1);
-    const wholeDir = ws.onlyRun();
-    const p = ws.startRun('edge', 'edge_search', ['--grace', '1'], { limitMs: 120_000 });
-    const interruptedDir = () => ws!.runFolders().find((d) => d !== wholeDir);
+    const wholeDir = whole.dir;
+    const w = whole.ws;
+    const p = w.startRun('edge', 'edge_search', ['--grace', '1'], { limitMs: 120_000 });
+    const interruptedDir = () => w.runFolders().find((d) => d !== wholeDir);
     // Killed while the 8th probe runs (its planned summary is there; its steps are not finished).
     await waitFor('the 8th probe’s step to start', () => {
       const d = interruptedDir();
@@ -149,15 +162,15 @@ describe('search runs', () => {
     expect(killed.signal).toBe('SIGKILL');
     const dir = interruptedDir()!;
     const runId = path.basename(dir);
-    const resumed = await ws.cli(['run', '--resume', runId, '--yes', '--retry-crashed'], { limitMs: 120_000 });
+    const resumed = await w.cli(['run', '--resume', runId, '--yes', '--retry-crashed'], { limitMs: 120_000 });
     expect(resumed.stdout + resumed.stderr).toMatch(/resuming the search of/);
     expect(resumed.code).toBe(1);
     expect(columnsOf(dir)).toEqual(columnsOf(wholeDir));
     const s = readJson(path.join(dir, 'summary.json'));
     expect(s.subruns.length).toBe(readJson(path.join(wholeDir, 'summary.json')).subruns.length);
     expect(s.subruns.map((x: any) => x.status).filter((x: string) => x !== 'passed' && x !== 'failed')).toEqual([]);
-    expect(ws.railState('vcore_mv')).toBe(1000);
-    expect(existsSync(path.join(ws.runs, '.journal.json'))).toBe(false);
+    expect(w.railState('vcore_mv')).toBe(1000);
+    expect(existsSync(path.join(w.runs, '.journal.json'))).toBe(false);
   }, 300_000);
 
   it('a probe that crashed counts as a fail of its point and is not run again without --retry-crashed', async () => {
